@@ -1,0 +1,29 @@
+# PGXS build of pg_bulk (C++17), install, and the server test suites.
+EXTENSION = pg_bulk
+MODULE_big = pg_bulk
+DATA = sql/pg_bulk--0.1.sql
+
+# nlohmann_view.cpp serves the unit tests and the fuzzer only.
+CORE_SOURCES = $(filter-out src/core/nlohmann_view.cpp,$(sort $(wildcard src/core/*.cpp)))
+GLUE_SOURCES = $(sort $(wildcard src/pg/*.cpp))
+OBJS = $(CORE_SOURCES:.cpp=.o) $(GLUE_SOURCES:.cpp=.o)
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register
+SHLIB_LINK = -lstdc++
+
+# Bitcode for JIT inlining would need clang; the extension has nothing worth inlining.
+override with_llvm = no
+
+# pg_regress suites, run against a throwaway instance that preloads the library.
+REGRESS = $(shell cat test/regress_schedule)
+TEST_OUTPUT ?= $(CURDIR)/build/test
+REGRESS_OPTS = --temp-instance=$(TEST_OUTPUT)/regress_instance \
+	--temp-config=$(srcdir)/test/test.conf --port=58432 \
+	--outputdir=$(TEST_OUTPUT)/regress --load-extension=pg_bulk
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)

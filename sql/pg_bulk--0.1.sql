@@ -1,0 +1,254 @@
+-- pg_bulk 0.1: tables, functions and triggers of the bulk API. Objects live in schema bulk.
+\echo Use "CREATE EXTENSION pg_bulk" to load this file. \quit
+
+-------------------------------------------------------------------------------------------------
+-- Profiles (DESIGN §2)
+-------------------------------------------------------------------------------------------------
+CREATE TABLE bulk.profiles (
+    key         text PRIMARY KEY,
+    kind        text NOT NULL DEFAULT 'ROOT' CHECK (kind IN ('ROOT', 'CONTAINED')),
+    definition  jsonb NOT NULL,
+    version     integer NOT NULL DEFAULT 1,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE bulk.profiles IS 'Schemas of resource types; every write is validated by a trigger';
+
+-- Raises 22023 naming the JSON path of the first problem in a definition.
+CREATE FUNCTION bulk._check_profile(key text, kind text, definition jsonb) RETURNS void
+    AS 'MODULE_PATHNAME', 'bulk_check_profile' LANGUAGE C STRICT VOLATILE;
+
+-- Statement trigger: tells every backend to drop its compiled profiles.
+CREATE FUNCTION bulk._profiles_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'bulk_profiles_changed' LANGUAGE C;
+
+-- Why a profile cannot be dropped or change kind, or NULL when nothing uses it.
+CREATE FUNCTION bulk._profile_user(profile_key text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(
+        (SELECT pg_catalog.format('profile %s contains it', p.key)
+           FROM bulk.profiles p,
+                LATERAL pg_catalog.jsonb_each(
+                    CASE pg_catalog.jsonb_typeof(p.definition -> 'contained')
+                         WHEN 'object' THEN p.definition -> 'contained' ELSE '{}'::jsonb END) AS slot
+          WHERE p.key OPERATOR(pg_catalog.<>) profile_key
+            AND pg_catalog.jsonb_exists(slot.value -> 'types', profile_key)
+          ORDER BY p.key LIMIT 1),
+        (SELECT 'resources of this type exist' FROM bulk.resources r
+          WHERE r.type OPERATOR(pg_catalog.=) profile_key LIMIT 1))
+$$;
+
+CREATE FUNCTION bulk._profile_before_write() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    user_of_profile text;
+BEGIN
+    PERFORM bulk._check_profile(NEW.key, NEW.kind, NEW.definition);
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.key IS DISTINCT FROM OLD.key THEN
+            RAISE EXCEPTION 'profile "%" cannot be renamed', OLD.key USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF NEW.kind IS DISTINCT FROM OLD.kind THEN
+            user_of_profile := bulk._profile_user(OLD.key);
+            IF user_of_profile IS NOT NULL THEN
+                RAISE EXCEPTION 'cannot change profile "%" from % to %: %', OLD.key, OLD.kind, NEW.kind, user_of_profile
+                    USING ERRCODE = 'dependent_objects_still_exist';
+            END IF;
+        END IF;
+        NEW.version := OLD.version + 1;
+        NEW.created_at := OLD.created_at;
+    ELSE
+        NEW.version := 1;
+        NEW.created_at := now();
+    END IF;
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION bulk._profile_before_delete() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    user_of_profile text := bulk._profile_user(OLD.key);
+BEGIN
+    IF user_of_profile IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot drop profile "%": %', OLD.key, user_of_profile
+            USING ERRCODE = 'dependent_objects_still_exist';
+    END IF;
+    RETURN OLD;
+END
+$$;
+
+CREATE TRIGGER profiles_validate BEFORE INSERT OR UPDATE ON bulk.profiles
+    FOR EACH ROW EXECUTE FUNCTION bulk._profile_before_write();
+CREATE TRIGGER profiles_in_use BEFORE DELETE ON bulk.profiles
+    FOR EACH ROW EXECUTE FUNCTION bulk._profile_before_delete();
+CREATE TRIGGER profiles_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON bulk.profiles
+    FOR EACH STATEMENT EXECUTE FUNCTION bulk._profiles_changed();
+
+CREATE FUNCTION bulk.define_profile(key text, definition jsonb, kind text DEFAULT 'ROOT') RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO bulk.profiles AS p (key, kind, definition) VALUES ($1, $3, $2)
+    ON CONFLICT ON CONSTRAINT profiles_pkey DO UPDATE SET kind = excluded.kind, definition = excluded.definition
+$$;
+COMMENT ON FUNCTION bulk.define_profile(text, jsonb, text) IS 'Create or replace a profile';
+
+CREATE FUNCTION bulk.drop_profile(key text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM bulk.profiles p WHERE p.key OPERATOR(pg_catalog.=) drop_profile.key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'profile "%" does not exist', drop_profile.key USING ERRCODE = 'undefined_object';
+    END IF;
+END
+$$;
+
+-------------------------------------------------------------------------------------------------
+-- Stored resources
+-------------------------------------------------------------------------------------------------
+CREATE TABLE bulk.resources (
+    type        text NOT NULL,
+    id          text NOT NULL,
+    data        jsonb NOT NULL,
+    contained   jsonb,
+    meta        jsonb,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (type, id)
+);
+
+-------------------------------------------------------------------------------------------------
+-- Bulk tasks (DESIGN §3, §5)
+-------------------------------------------------------------------------------------------------
+CREATE TABLE bulk.tasks (
+    bulk_id          text PRIMARY KEY,
+    queue_position   bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    target           text NOT NULL CHECK (target IN ('resources', 'relationships')),
+    status           text NOT NULL DEFAULT 'PENDING'
+                     CHECK (status IN ('PENDING', 'SUCCESS', 'FAILURE', 'CANCELLED')),
+    submitted_by     oid NOT NULL,
+    idempotency_key  text,
+    operation_count  integer NOT NULL,
+    submitted_at     timestamptz NOT NULL DEFAULT now(),
+    started_at       timestamptz,
+    finished_at      timestamptz
+);
+CREATE UNIQUE INDEX tasks_idempotency_key ON bulk.tasks (submitted_by, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX tasks_pending ON bulk.tasks (queue_position) WHERE status = 'PENDING';
+
+-- The request's operations in chunks of 1000, so a reader never loads a whole request at once.
+CREATE TABLE bulk.task_operations (
+    bulk_id          text NOT NULL REFERENCES bulk.tasks ON DELETE CASCADE,
+    first_operation  integer NOT NULL,
+    operations       jsonb NOT NULL,
+    PRIMARY KEY (bulk_id, first_operation)
+);
+
+-- Final receipts, written by the worker with each operation's effect.
+CREATE TABLE bulk.operation_results (
+    bulk_id       text NOT NULL REFERENCES bulk.tasks ON DELETE CASCADE,
+    seq           integer NOT NULL,
+    status        text NOT NULL CHECK (status IN ('SUCCESS', 'FAILURE', 'CANCELLED')),
+    resource_id   text,
+    error         jsonb,
+    completed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (bulk_id, seq)
+);
+
+CREATE FUNCTION bulk.submit_resources(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_submit_resources' LANGUAGE C VOLATILE;
+CREATE FUNCTION bulk.validate_resources(request jsonb) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_validate_resources' LANGUAGE C STRICT STABLE;
+
+-- The id a CREATE without one gets: derived from the bulk id and the operation index.
+CREATE FUNCTION bulk._generated_id(bulk_id text, seq integer) RETURNS text
+    AS 'MODULE_PATHNAME', 'bulk_generated_id' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION bulk._raise_unknown_task(bulk_id text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'bulk task "%" does not exist', bulk_id USING ERRCODE = 'no_data_found';
+END
+$$;
+
+-- One row per operation, in order: the final receipt when there is one, else PENDING (or
+-- CANCELLED for a cancelled task).
+CREATE FUNCTION bulk._receipt_rows(bulk_id text, task_status text)
+RETURNS TABLE (seq integer, action text, type text, id text, status text,
+               error_code integer, error_type text, error_message text, completed_at timestamptz)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT o.seq,
+           o.action,
+           o.payload ->> 'type',
+           coalesce(r.resource_id, o.payload ->> 'id',
+                    CASE WHEN o.action OPERATOR(pg_catalog.=) 'CREATE' THEN bulk._generated_id($1, o.seq) END),
+           coalesce(r.status, CASE WHEN $2 OPERATOR(pg_catalog.=) 'CANCELLED' THEN 'CANCELLED' ELSE 'PENDING' END),
+           (r.error ->> 'code')::integer,
+           r.error ->> 'type',
+           r.error ->> 'message',
+           r.completed_at
+      FROM (SELECT (c.first_operation OPERATOR(pg_catalog.+) e.position::integer OPERATOR(pg_catalog.-) 1) AS seq,
+                   e.op ->> 'action' AS action,
+                   e.op -> pg_catalog.lower(e.op ->> 'action') AS payload
+              FROM bulk.task_operations c,
+                   LATERAL pg_catalog.jsonb_array_elements(c.operations) WITH ORDINALITY AS e(op, position)
+             WHERE c.bulk_id OPERATOR(pg_catalog.=) $1) AS o
+      LEFT JOIN bulk.operation_results r
+             ON r.bulk_id OPERATOR(pg_catalog.=) $1 AND r.seq OPERATOR(pg_catalog.=) o.seq
+     ORDER BY o.seq
+$$;
+
+CREATE FUNCTION bulk.receipts(bulk_id text)
+RETURNS TABLE (seq integer, action text, type text, id text, status text,
+               error_code integer, error_type text, error_message text, completed_at timestamptz)
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    task_status text;
+BEGIN
+    SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) receipts.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(receipts.bulk_id);
+    END IF;
+    RETURN QUERY SELECT * FROM bulk._receipt_rows(receipts.bulk_id, task_status);
+END
+$$;
+
+-- A receipt row as the JSON object of DESIGN §5.
+CREATE FUNCTION bulk._receipt_json(action text, type text, id text, status text, error_code integer,
+                                   error_type text, error_message text, completed_at timestamptz) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'action', $1, 'type', $2, 'id', $3, 'status', $4,
+        'error', CASE WHEN $5 IS NOT NULL THEN
+                     pg_catalog.jsonb_build_object('code', $5, 'type', $6, 'message', $7) END,
+        'completedAt', $8))
+$$;
+
+CREATE FUNCTION bulk.task(bulk_id text, with_receipts boolean DEFAULT true) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    task_status text;
+    document jsonb;
+BEGIN
+    SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(task.bulk_id);
+    END IF;
+    document := pg_catalog.jsonb_build_object('bulkId', task.bulk_id, 'status', task_status);
+    IF with_receipts THEN
+        document := document OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('receipts',
+            (SELECT coalesce(pg_catalog.jsonb_agg(
+                        bulk._receipt_json(r.action, r.type, r.id, r.status, r.error_code, r.error_type,
+                                           r.error_message, r.completed_at) ORDER BY r.seq), '[]'::jsonb)
+               FROM bulk._receipt_rows(task.bulk_id, task_status) r));
+    END IF;
+    RETURN document;
+END
+$$;
+
+SELECT pg_catalog.pg_extension_config_dump('bulk.profiles', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.resources', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.tasks', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.task_operations', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.operation_results', '');

@@ -1,0 +1,85 @@
+// nlohmann::json behind the JsonReader interface. Object members are reached by position
+// through iteration, which is linear: fine for tests, not meant for the server's hot path.
+#include "core/nlohmann_view.hpp"
+
+#include <iterator>
+
+namespace pg_bulk {
+
+namespace {
+using json = nlohmann::json;
+
+const json &target(const JsonNode &node)
+{
+    return *static_cast<const json *>(node.data());
+}
+
+JsonKind kind_of(const json &value)
+{
+    switch (value.type()) {
+    case json::value_t::boolean: return JsonKind::Boolean;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return JsonKind::Number;
+    case json::value_t::string: return JsonKind::String;
+    case json::value_t::array: return JsonKind::Array;
+    case json::value_t::object: return JsonKind::Object;
+    default: return JsonKind::Null;
+    }
+}
+} // namespace
+
+JsonNode NlohmannReader::node(const json &value) const
+{
+    return JsonNode(this, kind_of(value), &value, 0);
+}
+
+bool NlohmannReader::boolean(const JsonNode &node) const
+{
+    return target(node).get<bool>();
+}
+
+std::string_view NlohmannReader::string(const JsonNode &node) const
+{
+    return target(node).get_ref<const std::string &>();
+}
+
+std::string NlohmannReader::number_text(const JsonNode &node) const
+{
+    return target(node).dump();
+}
+
+size_t NlohmannReader::size(const JsonNode &node) const
+{
+    return target(node).size();
+}
+
+JsonNode NlohmannReader::element(const JsonNode &node, size_t index) const
+{
+    return this->node(target(node)[index]);
+}
+
+std::string_view NlohmannReader::key(const JsonNode &node, size_t index) const
+{
+    auto it = target(node).items().begin();
+    std::advance(it, index);
+    return it.key();
+}
+
+JsonNode NlohmannReader::value(const JsonNode &node, size_t index) const
+{
+    auto it = target(node).begin();
+    std::advance(it, index);
+    return this->node(*it);
+}
+
+std::optional<JsonNode> NlohmannReader::find(const JsonNode &node, std::string_view key) const
+{
+    const json &object = target(node);
+    auto it = object.find(std::string(key));
+    if (it == object.end())
+        return std::nullopt;
+    return this->node(*it);
+}
+
+} // namespace pg_bulk

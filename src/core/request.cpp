@@ -1,0 +1,117 @@
+// Request-level checks and the documents that answer a submit.
+#include "core/request.hpp"
+
+#include "core/json_text.hpp"
+
+namespace pg_bulk {
+
+JsonNode request_operations(const JsonNode &request, size_t max_operations)
+{
+    using Kind = RequestError::Kind;
+    if (!request.is(JsonKind::Object))
+        throw RequestError(Kind::InvalidParameter,
+                           std::string("bulk request must be a JSON object, got ") + json_kind_name(request.kind()));
+    for (size_t i = 0; i < request.size(); ++i) {
+        if (request.key(i) != "operations")
+            throw RequestError(Kind::InvalidParameter,
+                               "bulk request has an unexpected key " + quote_excerpt(request.key(i)) +
+                                   " (only \"operations\" is allowed)");
+    }
+    auto operations = request.find("operations");
+    if (!operations)
+        throw RequestError(Kind::InvalidParameter, "bulk request must have an \"operations\" array");
+    if (!operations->is(JsonKind::Array))
+        throw RequestError(Kind::InvalidParameter, std::string("bulk request \"operations\" must be an array, got ") +
+                                                       json_kind_name(operations->kind()));
+    if (operations->size() == 0)
+        throw RequestError(Kind::InvalidParameter, "bulk request \"operations\" must not be empty");
+    if (operations->size() > max_operations)
+        throw RequestError(Kind::LimitExceeded, "bulk request has " + std::to_string(operations->size()) +
+                                                    " operations, more than pg_bulk.max_operations (" +
+                                                    std::to_string(max_operations) + ")");
+    return *operations;
+}
+
+std::vector<RejectedOperation> validate_operations(const JsonNode &operations,
+                                                   const ResourceOperationValidator &validator,
+                                                   const std::function<void()> &every_1024)
+{
+    std::vector<RejectedOperation> rejected;
+    size_t count = operations.size();
+    for (size_t i = 0; i < count; ++i) {
+        if ((i & 1023) == 1023)
+            every_1024();
+        if (auto error = validator.validate(i, operations.element(i)))
+            rejected.push_back(RejectedOperation{i, std::move(*error)});
+    }
+    return rejected;
+}
+
+void append_error_json(std::string &out, const OperationError &error)
+{
+    out += "{\"code\": " + std::to_string(error_type_code(error.type)) + ", \"type\": \"";
+    out += error_type_name(error.type);
+    out += "\", \"message\": ";
+    append_json_string(out, error.message);
+    out += '}';
+}
+
+// One receipt of a rejected request: what the operation was, and its status.
+static void append_rejected_receipt(std::string &out, const JsonNode &operation, const OperationError *error)
+{
+    OperationSummary summary = summarize_operation(operation);
+    out += '{';
+    if (summary.action) {
+        out += "\"action\": \"";
+        out += action_name(*summary.action);
+        out += "\", ";
+    }
+    if (summary.type) {
+        out += "\"type\": ";
+        append_json_string(out, utf8_prefix(*summary.type, 200));
+        out += ", ";
+    }
+    if (summary.id) {
+        out += "\"id\": ";
+        append_json_string(out, utf8_prefix(*summary.id, 200));
+        out += ", ";
+    }
+    if (error) {
+        out += "\"status\": \"FAILURE\", \"error\": ";
+        append_error_json(out, *error);
+    } else {
+        out += "\"status\": \"CANCELLED\"";
+    }
+    out += '}';
+}
+
+std::string rejected_document(const JsonNode &operations, const std::vector<RejectedOperation> &rejected)
+{
+    std::string out = "{\"status\": \"REJECTED\", \"receipts\": [";
+    auto next = rejected.begin();
+    for (size_t i = 0; i < operations.size(); ++i) {
+        if (i)
+            out += ", ";
+        const OperationError *error = nullptr;
+        if (next != rejected.end() && next->index == i) {
+            error = &next->error;
+            ++next;
+        }
+        append_rejected_receipt(out, operations.element(i), error);
+    }
+    return out + "]}";
+}
+
+std::string accepted_document(std::string_view bulk_id)
+{
+    std::string out = "{\"status\": \"ACCEPTED\", \"bulkId\": ";
+    append_json_string(out, bulk_id);
+    return out + "}";
+}
+
+std::string valid_document()
+{
+    return "{\"status\": \"VALID\"}";
+}
+
+} // namespace pg_bulk

@@ -1,0 +1,40 @@
+// A whole bulk request (DESIGN §3): its outer shape and limits, validating every operation,
+// and the ACCEPTED / REJECTED / VALID answers.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/json_view.hpp"
+#include "core/operation.hpp"
+
+namespace pg_bulk {
+
+// The `operations` array of a request: an object whose only member is a non-empty array of at
+// most max_operations operations. Anything else throws RequestError.
+JsonNode request_operations(const JsonNode &request, size_t max_operations);
+
+struct RejectedOperation {
+    size_t index;
+    OperationError error;
+};
+
+// Every invalid operation, in order. `every_1024` runs between operations, so the server can
+// honour query cancels and statement timeouts during long validations.
+std::vector<RejectedOperation> validate_operations(const JsonNode &operations,
+                                                   const ResourceOperationValidator &validator,
+                                                   const std::function<void()> &every_1024);
+
+// {"status": "REJECTED", "receipts": [...]}: FAILURE with its error for each rejected operation,
+// CANCELLED for the others. `rejected` is in index order.
+std::string rejected_document(const JsonNode &operations, const std::vector<RejectedOperation> &rejected);
+std::string accepted_document(std::string_view bulk_id);
+std::string valid_document();
+
+// {"code": 400, "type": "INVALID_VALUE", "message": "..."}
+void append_error_json(std::string &out, const OperationError &error);
+
+} // namespace pg_bulk

@@ -1,0 +1,33 @@
+// The JSON view straight over jsonb's binary form: no conversion to text or to another tree.
+// Containers, keys and strings are read in place; only numbers are printed (numeric_out).
+#pragma once
+
+#include "core/json_view.hpp"
+#include "pg/postgres.hpp"
+
+namespace pg_bulk::pg {
+
+class JsonbReader final : public JsonReader {
+public:
+    // The root value of a detoasted jsonb (a raw scalar root is returned as that scalar).
+    JsonNode root(const Jsonb *document) const;
+
+    bool boolean(const JsonNode &node) const override;
+    std::string_view string(const JsonNode &node) const override;
+    std::string number_text(const JsonNode &node) const override;
+    size_t size(const JsonNode &node) const override;
+    JsonNode element(const JsonNode &node, size_t index) const override;
+    std::string_view key(const JsonNode &node, size_t index) const override;
+    JsonNode value(const JsonNode &node, size_t index) const override;
+    std::optional<JsonNode> find(const JsonNode &node, std::string_view key) const override;
+
+private:
+    JsonNode child(const JsonbContainer *container, uint32 index) const;
+    JsonNode container_node(const JsonbContainer *container, uint32 length) const;
+};
+
+// A jsonb array holding elements [begin, end) of the array node `array` (which must come from a
+// JsonbReader), built by copying their binary form: no re-encoding.
+Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_t begin, size_t end);
+
+} // namespace pg_bulk::pg

@@ -1,0 +1,106 @@
+// SPI calls wrapped for C++.
+#include "pg/spi.hpp"
+
+#include "pg/pg_call.hpp"
+
+namespace pg_bulk::pg {
+
+SpiArg text_arg(std::string_view value)
+{
+    text *datum = pg_call([&] { return cstring_to_text_with_len(value.data(), static_cast<int>(value.size())); });
+    return SpiArg{TEXTOID, PointerGetDatum(datum), false};
+}
+
+SpiArg optional_text_arg(const std::optional<std::string> &value)
+{
+    return value ? text_arg(*value) : SpiArg{TEXTOID, 0, true};
+}
+
+SpiArg jsonb_arg(const Jsonb *value)
+{
+    return SpiArg{JSONBOID, PointerGetDatum(value), false};
+}
+
+SpiArg int4_arg(int32 value)
+{
+    return SpiArg{INT4OID, Int32GetDatum(value), false};
+}
+
+SpiArg oid_arg(Oid value)
+{
+    return SpiArg{OIDOID, ObjectIdGetDatum(value), false};
+}
+
+static SpiResult run(const char *sql, const std::vector<SpiArg> &args, bool read_only)
+{
+    std::vector<Oid> types;
+    std::vector<Datum> values;
+    std::vector<char> nulls;
+    for (const SpiArg &arg : args) {
+        types.push_back(arg.type);
+        values.push_back(arg.value);
+        nulls.push_back(arg.null ? 'n' : ' ');
+    }
+    int code = pg_call([&] {
+        return SPI_execute_with_args(sql, static_cast<int>(args.size()), types.data(), values.data(), nulls.data(),
+                                     read_only, 0);
+    });
+    if (code < 0)
+        throw std::runtime_error(std::string("SPI failed (") + SPI_result_code_string(code) + ") running: " + sql);
+    return SpiResult(SPI_tuptable, SPI_processed);
+}
+
+SpiResult spi_query(const char *sql, std::vector<std::string> text_params)
+{
+    std::vector<SpiArg> args;
+    for (const std::string &param : text_params)
+        args.push_back(text_arg(param));
+    return run(sql, args, true);
+}
+
+SpiResult spi_execute(const char *sql, std::initializer_list<SpiArg> args)
+{
+    return run(sql, std::vector<SpiArg>(args), false);
+}
+
+Datum SpiResult::binary(uint64 row, int column, bool &null) const
+{
+    bool is_null = false;
+    Datum value = pg_call([&] { return SPI_getbinval(table_->vals[row], table_->tupdesc, column, &is_null); });
+    null = is_null;
+    return value;
+}
+
+bool SpiResult::is_null(uint64 row, int column) const
+{
+    bool null = false;
+    binary(row, column, null);
+    return null;
+}
+
+std::string SpiResult::text(uint64 row, int column) const
+{
+    char *value = pg_call([&] { return SPI_getvalue(table_->vals[row], table_->tupdesc, column); });
+    return value ? std::string(value) : std::string();
+}
+
+const Jsonb *SpiResult::jsonb(uint64 row, int column) const
+{
+    bool null = false;
+    Datum value = binary(row, column, null);
+    if (null)
+        return nullptr;
+    return pg_call([&] { return DatumGetJsonbP(value); });
+}
+
+void spi_connect()
+{
+    pg_call([] { SPI_connect(); });
+}
+
+void spi_finish()
+{
+    pg_call([] { SPI_finish(); });
+}
+
+} // namespace pg_bulk::pg

@@ -1,0 +1,51 @@
+// Thin SPI helpers for the C++ side: every call goes through pg_call, results are copied out
+// or read while the SPI connection is open.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pg/postgres.hpp"
+
+namespace pg_bulk::pg {
+
+// One query parameter.
+struct SpiArg {
+    Oid type;
+    Datum value;
+    bool null;
+};
+SpiArg text_arg(std::string_view value);
+SpiArg optional_text_arg(const std::optional<std::string> &value);
+SpiArg jsonb_arg(const Jsonb *value);
+SpiArg int4_arg(int32 value);
+SpiArg oid_arg(Oid value);
+
+// Rows of the last SPI statement; columns are numbered from 1 as in SPI.
+class SpiResult {
+public:
+    explicit SpiResult(SPITupleTable *table, uint64 count) : table_(table), count_(count) {}
+    uint64 count() const { return count_; }
+    bool is_null(uint64 row, int column) const;
+    std::string text(uint64 row, int column) const;
+    const Jsonb *jsonb(uint64 row, int column) const;  // detoasted in the SPI memory context
+
+private:
+    Datum binary(uint64 row, int column, bool &null) const;
+    SPITupleTable *table_;
+    uint64 count_;
+};
+
+// Runs a read-only query with text parameters.
+SpiResult spi_query(const char *sql, std::vector<std::string> text_params);
+// Runs any statement with typed parameters.
+SpiResult spi_execute(const char *sql, std::initializer_list<SpiArg> args);
+
+void spi_connect();
+void spi_finish();
+
+} // namespace pg_bulk::pg

@@ -1,0 +1,133 @@
+// bulk.submit_resources / bulk.validate_resources (DESIGN §3): validate a whole request against
+// the cached profiles, then either answer REJECTED, or queue it as a task in the caller's
+// transaction and answer ACCEPTED.
+#include <optional>
+#include <string>
+
+#include "core/request.hpp"
+#include "pg/ids.hpp"
+#include "pg/jsonb_view.hpp"
+#include "pg/pattern_engine.hpp"
+#include "pg/pg_call.hpp"
+#include "pg/profile_cache.hpp"
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
+
+namespace pg_bulk::pg {
+
+namespace {
+
+// Operations are stored in chunks so the worker reads a bounded slice per batch, never the whole
+// request at once.
+constexpr size_t operations_per_chunk = 1000;
+constexpr size_t max_idempotency_key_length = 200;
+
+enum class Mode { Queue, DryRun };
+
+void check_request_size(Datum request)
+{
+    size_t bytes = toast_raw_datum_size(request) - VARHDRSZ;
+    if (bytes > static_cast<size_t>(max_request_bytes))
+        throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                       "bulk request is " + std::to_string(bytes) + " bytes, more than pg_bulk.max_request_bytes (" +
+                           std::to_string(max_request_bytes) + ")");
+}
+
+std::optional<std::string> read_idempotency_key(FunctionCallInfo fcinfo)
+{
+    if (PG_NARGS() < 2 || PG_ARGISNULL(1))
+        return std::nullopt;
+    text *key = pg_call([&] { return PG_GETARG_TEXT_PP(1); });
+    std::string value(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
+    if (value.empty() || value.size() > max_idempotency_key_length)
+        throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
+                       "idempotency_key must be 1 to " + std::to_string(max_idempotency_key_length) + " bytes long");
+    return value;
+}
+
+// The bulk id an earlier submit by this role queued under the same key, if any.
+std::optional<std::string> earlier_submission(const std::string &key)
+{
+    SpiResult rows = spi_execute("SELECT bulk_id FROM bulk.tasks WHERE submitted_by = $1 AND idempotency_key = $2",
+                                 {oid_arg(GetUserId()), text_arg(key)});
+    if (rows.count() == 0)
+        return std::nullopt;
+    return rows.text(0, 1);
+}
+
+// Writes the task and its operation chunks. Returns the bulk id that holds the request: ours, or
+// that of a concurrent submit with the same idempotency key that committed first.
+std::string queue_task(const JsonbReader &reader, const JsonNode &operations, const std::optional<std::string> &key)
+{
+    std::string bulk_id = new_bulk_id();
+    size_t count = operations.size();
+    SpiResult inserted = spi_execute(
+        "INSERT INTO bulk.tasks (bulk_id, target, submitted_by, idempotency_key, operation_count) "
+        "VALUES ($1, 'resources', $2, $3, $4) "
+        "ON CONFLICT (submitted_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING bulk_id",
+        {text_arg(bulk_id), oid_arg(GetUserId()), optional_text_arg(key), int4_arg(static_cast<int32>(count))});
+    if (inserted.count() == 0)
+        return earlier_submission(*key).value();
+    for (size_t first = 0; first < count; first += operations_per_chunk) {
+        size_t end = std::min(count, first + operations_per_chunk);
+        Jsonb *chunk = jsonb_array_slice(reader, operations, first, end);
+        spi_execute("INSERT INTO bulk.task_operations (bulk_id, first_operation, operations) VALUES ($1, $2, $3)",
+                    {text_arg(bulk_id), int4_arg(static_cast<int32>(first)), jsonb_arg(chunk)});
+        pfree(chunk);
+    }
+    return bulk_id;
+}
+
+// The answer document (JSON text) of a submit or dry run. Runs SPI-connected.
+std::string answer(FunctionCallInfo fcinfo, Mode mode)
+{
+    Datum raw = PG_GETARG_DATUM(0);
+    check_request_size(raw);
+    std::optional<std::string> key = mode == Mode::Queue ? read_idempotency_key(fcinfo) : std::nullopt;
+    if (key) {
+        if (auto earlier = earlier_submission(*key))
+            return accepted_document(*earlier);
+    }
+    const Jsonb *document = pg_call([&] { return DatumGetJsonbP(raw); });
+    JsonbReader reader;
+    JsonNode operations = request_operations(reader.root(document), static_cast<size_t>(max_operations));
+    auto catalog = profile_catalog();
+    PgPatternEngine patterns;
+    ResourceOperationValidator validator(*catalog, patterns);
+    auto rejected = validate_operations(operations, validator, check_for_interrupts);
+    if (!rejected.empty())
+        return rejected_document(operations, rejected);
+    if (mode == Mode::DryRun)
+        return valid_document();
+    return accepted_document(queue_task(reader, operations, key));
+}
+
+Datum run(FunctionCallInfo fcinfo, Mode mode)
+{
+    spi_connect();
+    std::string document = answer(fcinfo, mode);
+    spi_finish();
+    return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(document.c_str())); });
+}
+
+} // namespace
+} // namespace pg_bulk::pg
+
+using namespace pg_bulk::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(bulk_submit_resources);
+PG_FUNCTION_INFO_V1(bulk_validate_resources);
+}
+
+// bulk.submit_resources(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
+Datum bulk_submit_resources(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&] { return run(fcinfo, Mode::Queue); });
+}
+
+// bulk.validate_resources(request jsonb) RETURNS jsonb
+Datum bulk_validate_resources(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&] { return run(fcinfo, Mode::DryRun); });
+}
