@@ -3,6 +3,7 @@
 // beyond what they return.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
