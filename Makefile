@@ -16,11 +16,13 @@ SHLIB_LINK = -lstdc++
 override with_llvm = no
 
 # pg_regress suites, run against a throwaway instance that preloads the library.
+# Each test file creates the extension afresh, so files do not depend on each other.
 REGRESS = $(shell cat test/regress_schedule)
 TEST_OUTPUT ?= $(CURDIR)/build/test
+REGRESS_PORT ?= 58432
 REGRESS_OPTS = --temp-instance=$(TEST_OUTPUT)/regress_instance \
-	--temp-config=$(srcdir)/test/test.conf --port=58432 \
-	--outputdir=$(TEST_OUTPUT)/regress --load-extension=pg_bulk
+	--temp-config=$(srcdir)/test/test.conf --port=$(REGRESS_PORT) \
+	--outputdir=$(TEST_OUTPUT)/regress
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -81,6 +81,8 @@ std::string queue_task(const JsonbReader &reader, const JsonNode &operations, co
 // The answer document (JSON text) of a submit or dry run. Runs SPI-connected.
 std::string answer(FunctionCallInfo fcinfo, Mode mode)
 {
+    if (PG_ARGISNULL(0))
+        throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "bulk request must be a JSON object, got SQL NULL");
     Datum raw = PG_GETARG_DATUM(0);
     check_request_size(raw);
     std::optional<std::string> key = mode == Mode::Queue ? read_idempotency_key(fcinfo) : std::nullopt;
