@@ -24,6 +24,14 @@ REGRESS_OPTS = --temp-instance=$(TEST_OUTPUT)/regress_instance \
 	--temp-config=$(srcdir)/test/test.conf --port=$(REGRESS_PORT) \
 	--outputdir=$(TEST_OUTPUT)/regress
 
+# Isolation specs (concurrent sessions), against their own throwaway instance.
+ISOLATION = $(shell cat test/isolation_schedule)
+ISOLATION_PORT ?= 58433
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation \
+	--temp-instance=$(TEST_OUTPUT)/isolation_instance \
+	--temp-config=$(srcdir)/test/test.conf --port=$(ISOLATION_PORT) \
+	--outputdir=$(TEST_OUTPUT)/isolation
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
