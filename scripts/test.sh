@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# All of pg_bulk's tests (run as root on Debian 12; CI runs this through .ci/run).
+#
+#   bash scripts/test.sh                 every suite, in the order of SUITES below
+#   bash scripts/test.sh unit regress    only the named suites
+#
+# Suites:
+#   unit      GoogleTest unit tests of src/core (CMake build in build/unit, ctest)
+#   sanitize  the same unit tests under ASan + UBSan (build/unit-sanitize, -DPG_BULK_SANITIZE=ON)
+#   docs      every ```sql example of README.md and docs/*.md is in sql/doc_examples.sql (which regress runs)
+#   regress   pg_regress, then the isolation specs, against throwaway servers that preload pg_bulk
+#             (make installcheck, as user postgres)
+#
+# Adding a suite: write a function run_<something> that prints its header with `suite_header`, fails by
+# returning non-zero or through `set -e`, then add "<name>:run_<something>" to SUITES (and mark it in
+# SERVER_SUITES when it needs pg_bulk installed into the system PostgreSQL: `make && make install` then runs
+# once, before the first suite).
+#
+# Exits non-zero when any selected suite fails; a failing suite does not stop the later ones.
+# PG_BULK_SKIP_BUILD=1 skips `make && make install` (see scripts/common.sh).
+set -euo pipefail
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+SUITES=(
+    unit:run_unit_tests
+    sanitize:run_sanitized_unit_tests
+    docs:run_doc_examples_check
+    regress:run_regress
+)
+# Suites that run against the installed extension: when one is selected, build_and_install runs first.
+SERVER_SUITES=" regress "
+
+suite_header() {
+    printf '\n==== %s ====\n' "$*"
+}
+
+# Configure, build and run the CMake unit tests in build directory $1 with extra cmake arguments.
+cmake_unit_tests() {
+    local build_dir="$1"
+    shift
+    [ -f "$PG_BULK_ROOT/CMakeLists.txt" ] || die "$PG_BULK_ROOT/CMakeLists.txt is missing"
+    cmake -S "$PG_BULK_ROOT" -B "$build_dir" "$@"
+    cmake --build "$build_dir" -j2
+    ctest --test-dir "$build_dir" --output-on-failure
+}
+
+run_unit_tests() {
+    suite_header "unit tests (GoogleTest, build/unit)"
+    cmake_unit_tests "$PG_BULK_ROOT/build/unit"
+}
+
+run_sanitized_unit_tests() {
+    suite_header "unit tests under ASan + UBSan (build/unit-sanitize)"
+    # Make every UBSan report fail the test even if the build lets it recover; leaks fail too.
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+    cmake_unit_tests "$PG_BULK_ROOT/build/unit-sanitize" -DPG_BULK_SANITIZE=ON
+}
+
+# Copy the checkout (without build/, .demo/, .git/) into a fresh directory owned by postgres, because the
+# checkout may live where postgres cannot enter (under /root, in a 0700 mktemp dir). Prints the copy's path.
+make_postgres_copy() {
+    local copy
+    copy="$(mktemp -d /tmp/pg_bulk-test.XXXXXX)"
+    tar -C "$PG_BULK_ROOT" --anchored --exclude=./build --exclude=./.demo --exclude=./.git -cf - . \
+        | tar -C "$copy" -xf -
+    chown -R postgres:postgres "$copy"
+    echo "$copy"
+}
+
+run_doc_examples_check() {
+    suite_header "docs: every sql example of README.md and docs/ is in sql/doc_examples.sql (run by regress)"
+    bash "$PG_BULK_ROOT/test/doc_examples.sh" check
+}
+
+run_regress() {
+    suite_header "pg_regress and isolation specs (make installcheck as postgres, temp instances with pg_bulk preloaded)"
+    if ! grep -q '[^[:space:]]' "$PG_BULK_ROOT/test/regress_schedule" 2>/dev/null; then
+        log "warning: test/regress_schedule lists no tests"
+    fi
+    local copy out
+    copy="$(make_postgres_copy)"
+    out="$copy/build/test"
+    log "running in $copy"
+    # pg_regress creates its --outputdir but not the parents.
+    as_postgres mkdir -p "$out"
+    if as_postgres make -C "$copy" installcheck PG_CONFIG="$PG_CONFIG" TEST_OUTPUT="$out"; then
+        rm -rf "$copy"
+        return 0
+    fi
+    local suite
+    for suite in regress isolation; do
+        if [ -f "$out/$suite/regression.diffs" ]; then
+            echo "----- $out/$suite/regression.diffs -----"
+            cat "$out/$suite/regression.diffs"
+        fi
+        if [ -f "$out/$suite/log/postmaster.log" ]; then
+            echo "----- last 100 lines of $out/$suite/log/postmaster.log -----"
+            tail -n 100 "$out/$suite/log/postmaster.log"
+        fi
+    done
+    echo "-----"
+    log "pg_regress failed; the test copy is kept in $copy"
+    return 1
+}
+
+# Run suite function $2 under the name $1 in a subshell and record the result in SUMMARY / FAILED.
+# The subshell is not inside `if`/`||`, so that `set -e` stays in force within the suite.
+run_step() {
+    local name="$1" fn="$2" step_start=$SECONDS rc
+    set +e
+    (set -e; "$fn")
+    rc=$?
+    set -e
+    if [ "$rc" = 0 ]; then
+        SUMMARY+=("$(printf '  %-10s ok       %5ds' "$name" $((SECONDS - step_start)))")
+    else
+        SUMMARY+=("$(printf '  %-10s FAILED   %5ds' "$name" $((SECONDS - step_start)))")
+        FAILED+=("$name")
+    fi
+    return "$rc"
+}
+
+build_step() {
+    suite_header "build and install pg_bulk"
+    build_and_install
+}
+
+main() {
+    local start=$SECONDS selected=() entry name found need_install=0 build_ok=1
+    SUMMARY=()
+    FAILED=()
+    require_root
+
+    for entry in "${SUITES[@]}"; do
+        name="${entry%%:*}"
+        if [ $# -eq 0 ]; then
+            selected+=("$name")
+        fi
+    done
+    for name in "$@"; do
+        found=0
+        for entry in "${SUITES[@]}"; do [ "${entry%%:*}" = "$name" ] && found=1; done
+        [ "$found" = 1 ] || die "unknown suite '$name' (known: $(for e in "${SUITES[@]}"; do printf '%s ' "${e%%:*}"; done))"
+        selected+=("$name")
+    done
+    for name in "${selected[@]}"; do
+        [[ "$SERVER_SUITES" == *" $name "* ]] && need_install=1
+    done
+
+    ensure_packages
+    # Built first so that a compile error shows at once; the unit suites still run when it fails.
+    if [ "$need_install" = 1 ]; then
+        run_step build build_step || build_ok=0
+    fi
+
+    for entry in "${SUITES[@]}"; do
+        name="${entry%%:*}"
+        [[ " ${selected[*]} " == *" $name "* ]] || continue
+        if [[ "$SERVER_SUITES" == *" $name "* ]] && [ "$build_ok" = 0 ]; then
+            SUMMARY+=("$(printf '  %-10s SKIPPED  (build failed)' "$name")")
+            FAILED+=("$name")
+            continue
+        fi
+        run_step "$name" "${entry#*:}" || true
+    done
+
+    suite_header "summary"
+    printf '%s\n' "${SUMMARY[@]}"
+    printf 'total elapsed: %ds\n' $((SECONDS - start))
+    if [ "${#FAILED[@]}" -gt 0 ]; then
+        log "FAILED: ${FAILED[*]}"
+        exit 1
+    fi
+    log "all selected suites passed"
+}
+
+main "$@"
