@@ -18,6 +18,8 @@ override with_llvm = no
 # pg_regress suites, run against a throwaway instance that preloads the library.
 # Each test file creates the extension afresh, so files do not depend on each other.
 REGRESS = $(shell cat test/regress_schedule)
+# Lengths count characters: the tests need a UTF8 database whatever the machine's locale.
+ENCODING = UTF8
 TEST_OUTPUT ?= $(CURDIR)/build/test
 REGRESS_PORT ?= 58432
 REGRESS_OPTS = --temp-instance=$(TEST_OUTPUT)/regress_instance \
@@ -29,7 +31,7 @@ ISOLATION = $(shell cat test/isolation_schedule)
 ISOLATION_PORT ?= 58433
 ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation \
 	--temp-instance=$(TEST_OUTPUT)/isolation_instance \
-	--temp-config=$(srcdir)/test/test.conf --port=$(ISOLATION_PORT) \
+	--temp-config=$(srcdir)/test/isolation.conf --port=$(ISOLATION_PORT) \
 	--outputdir=$(TEST_OUTPUT)/isolation
 
 PG_CONFIG ?= pg_config

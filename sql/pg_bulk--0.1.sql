@@ -79,6 +79,20 @@ BEGIN
 END
 $$;
 
+-- TRUNCATE bypasses row triggers: refuse it while resources depend on the profiles.
+CREATE FUNCTION bulk._profiles_before_truncate() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM bulk.resources) THEN
+        RAISE EXCEPTION 'cannot truncate bulk.profiles: resources exist'
+            USING ERRCODE = 'dependent_objects_still_exist';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER profiles_truncate BEFORE TRUNCATE ON bulk.profiles
+    FOR EACH STATEMENT EXECUTE FUNCTION bulk._profiles_before_truncate();
 CREATE TRIGGER profiles_validate BEFORE INSERT OR UPDATE ON bulk.profiles
     FOR EACH ROW EXECUTE FUNCTION bulk._profile_before_write();
 CREATE TRIGGER profiles_in_use BEFORE DELETE ON bulk.profiles
@@ -129,6 +143,8 @@ CREATE TABLE bulk.tasks (
     submitted_by     oid NOT NULL,
     idempotency_key  text,
     operation_count  integer NOT NULL,
+    applied_count    integer NOT NULL DEFAULT 0,  -- operations with a final receipt: the worker resumes here
+    attempts         integer NOT NULL DEFAULT 0,  -- times the worker took the task up without finishing it
     submitted_at     timestamptz NOT NULL DEFAULT now(),
     started_at       timestamptz,
     finished_at      timestamptz
@@ -150,10 +166,19 @@ CREATE TABLE bulk.operation_results (
     bulk_id       text NOT NULL REFERENCES bulk.tasks ON DELETE CASCADE,
     seq           integer NOT NULL,
     status        text NOT NULL CHECK (status IN ('SUCCESS', 'FAILURE', 'CANCELLED')),
-    resource_id   text,
     error         jsonb,
-    completed_at  timestamptz NOT NULL DEFAULT now(),
+    completed_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (bulk_id, seq)
+);
+
+-- What happened to a task, for bulk.logs.
+CREATE TABLE bulk.task_logs (
+    bulk_id  text NOT NULL REFERENCES bulk.tasks ON DELETE CASCADE,
+    position bigint GENERATED ALWAYS AS IDENTITY,
+    at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    level    text NOT NULL,
+    message  text NOT NULL,
+    PRIMARY KEY (bulk_id, position)
 );
 
 CREATE FUNCTION bulk.submit_resources(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
@@ -181,7 +206,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT o.seq,
            o.action,
            o.payload ->> 'type',
-           coalesce(r.resource_id, o.payload ->> 'id',
+           coalesce(o.payload ->> 'id',
                     CASE WHEN o.action OPERATOR(pg_catalog.=) 'CREATE' THEN bulk._generated_id($1, o.seq) END),
            coalesce(r.status, CASE WHEN $2 OPERATOR(pg_catalog.=) 'CANCELLED' THEN 'CANCELLED' ELSE 'PENDING' END),
            (r.error ->> 'code')::integer,
@@ -247,8 +272,148 @@ BEGIN
 END
 $$;
 
+-------------------------------------------------------------------------------------------------
+-- Task lifecycle (DESIGN §5)
+-------------------------------------------------------------------------------------------------
+CREATE FUNCTION bulk._hint_cancel(bulk_id text) RETURNS void
+    AS 'MODULE_PATHNAME', 'bulk_hint_cancel' LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION bulk.cancel(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    task_status text;
+    applied integer;
+BEGIN
+    -- Tell a worker applying this task to stop after the operation in flight; the row lock below
+    -- then waits for it to commit what it applied.
+    PERFORM bulk._hint_cancel(cancel.bulk_id);
+    SELECT t.status, t.applied_count INTO task_status, applied
+      FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) cancel.bulk_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(cancel.bulk_id);
+    END IF;
+    IF task_status OPERATOR(pg_catalog.=) 'PENDING' THEN
+        UPDATE bulk.tasks t SET status = 'CANCELLED', finished_at = pg_catalog.clock_timestamp()
+         WHERE t.bulk_id OPERATOR(pg_catalog.=) cancel.bulk_id;
+        INSERT INTO bulk.task_logs (bulk_id, level, message)
+        VALUES (cancel.bulk_id, 'INFO',
+                CASE WHEN applied OPERATOR(pg_catalog.=) 0 THEN 'cancelled before any operation was applied'
+                     ELSE pg_catalog.format('cancelled after %s operations; the others are CANCELLED', applied) END);
+        PERFORM pg_catalog.pg_notify('bulk_task',
+            pg_catalog.jsonb_build_object('bulkId', cancel.bulk_id, 'status', 'CANCELLED')::text);
+    END IF;
+    RETURN bulk.task(cancel.bulk_id);
+END
+$$;
+
+CREATE FUNCTION bulk.metrics(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t bulk.tasks;
+    succeeded bigint;
+    failed bigint;
+    unfinished bigint;
+    run_seconds numeric;
+BEGIN
+    SELECT * INTO t FROM bulk.tasks WHERE tasks.bulk_id OPERATOR(pg_catalog.=) metrics.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(metrics.bulk_id);
+    END IF;
+    SELECT count(*) FILTER (WHERE r.status OPERATOR(pg_catalog.=) 'SUCCESS'),
+           count(*) FILTER (WHERE r.status OPERATOR(pg_catalog.=) 'FAILURE')
+      INTO succeeded, failed
+      FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) t.bulk_id;
+    unfinished := t.operation_count OPERATOR(pg_catalog.-) succeeded OPERATOR(pg_catalog.-) failed;
+    run_seconds := pg_catalog.date_part('epoch', coalesce(t.finished_at, pg_catalog.clock_timestamp())
+                                                 OPERATOR(pg_catalog.-) t.started_at)::numeric;
+    RETURN pg_catalog.jsonb_build_object(
+        'bulkId', t.bulk_id,
+        'status', t.status,
+        'operations', t.operation_count,
+        'submittedAt', t.submitted_at,
+        'startedAt', t.started_at,
+        'finishedAt', t.finished_at,
+        'queueSeconds', pg_catalog.round(pg_catalog.date_part('epoch', t.started_at OPERATOR(pg_catalog.-) t.submitted_at)::numeric, 6),
+        'runSeconds', pg_catalog.round(run_seconds, 6),
+        'counts', pg_catalog.jsonb_build_object(
+            'PENDING', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN 0 ELSE unfinished END,
+            'SUCCESS', succeeded,
+            'FAILURE', failed,
+            'CANCELLED', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN unfinished ELSE 0 END),
+        'operationsPerSecond', CASE WHEN run_seconds OPERATOR(pg_catalog.>) 0
+            THEN pg_catalog.round((succeeded OPERATOR(pg_catalog.+) failed) OPERATOR(pg_catalog./) run_seconds, 1) END);
+END
+$$;
+
+CREATE FUNCTION bulk.logs(bulk_id text) RETURNS TABLE (at timestamptz, level text, message text)
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) logs.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(logs.bulk_id);
+    END IF;
+    RETURN QUERY SELECT l.at, l.level, l.message FROM bulk.task_logs l
+                  WHERE l.bulk_id OPERATOR(pg_catalog.=) logs.bulk_id ORDER BY l.position;
+END
+$$;
+
+-- Polls with short, growing pauses; each poll is a new statement, so (in READ COMMITTED) it sees
+-- the worker's commits.
+CREATE FUNCTION bulk.wait(bulk_id text, timeout interval DEFAULT '30 seconds') RETURNS jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    deadline timestamptz := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) timeout;
+    task_status text;
+    pause double precision := 0.001;
+BEGIN
+    LOOP
+        SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) wait.bulk_id;
+        IF NOT FOUND THEN
+            PERFORM bulk._raise_unknown_task(wait.bulk_id);
+        END IF;
+        EXIT WHEN task_status OPERATOR(pg_catalog.<>) 'PENDING'
+               OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
+        PERFORM pg_catalog.pg_sleep(pg_catalog.least(pause,
+            pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())));
+        pause := pg_catalog.least(pause OPERATOR(pg_catalog.*) 2, 0.05);
+    END LOOP;
+    RETURN bulk.task(wait.bulk_id);
+END
+$$;
+
+CREATE VIEW bulk.queue AS
+    SELECT t.queue_position, t.bulk_id, pg_catalog.pg_get_userbyid(t.submitted_by) AS submitted_by, t.target,
+           t.submitted_at, t.started_at, t.operation_count, t.applied_count,
+           pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count OPERATOR(pg_catalog./) t.operation_count, 1)
+               AS percent_done
+      FROM bulk.tasks t
+     WHERE t.status OPERATOR(pg_catalog.=) 'PENDING'
+     ORDER BY t.queue_position;
+
+CREATE FUNCTION bulk._worker_status()
+RETURNS TABLE (pid integer, database name, current_task text, operations_applied bigint, last_activity timestamptz,
+               paused boolean)
+    AS 'MODULE_PATHNAME', 'bulk_worker_status' LANGUAGE C VOLATILE;
+
+CREATE VIEW bulk.workers AS SELECT * FROM bulk._worker_status();
+
+CREATE FUNCTION bulk._worker_preloaded() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'bulk_worker_preloaded' LANGUAGE C VOLATILE;
+
+DO $$
+BEGIN
+    IF NOT bulk._worker_preloaded() THEN
+        RAISE WARNING 'pg_bulk is not in shared_preload_libraries: bulk requests will be queued but no worker will apply them';
+    ELSIF pg_catalog.current_setting('pg_bulk.database') OPERATOR(pg_catalog.<>) pg_catalog.current_database() THEN
+        RAISE WARNING 'the pg_bulk worker serves database "%", not this one: tasks queued here will not be applied',
+            pg_catalog.current_setting('pg_bulk.database');
+    END IF;
+END
+$$;
+
 SELECT pg_catalog.pg_extension_config_dump('bulk.profiles', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.resources', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.tasks', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.task_operations', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.operation_results', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.task_logs', '');

@@ -2,6 +2,7 @@
 #include "core/data_validator.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "core/json_text.hpp"
@@ -21,13 +22,42 @@ std::string got(const JsonNode &value)
     return std::string("got ") + json_kind_name(value.kind());
 }
 
+// The shortest text that reads back as the bound: "0.5", "1e-07", "9007199254740992" (never "0." or "1e+20.").
 std::string format_bound(double bound)
 {
-    if (bound == std::floor(bound) && std::fabs(bound) < 1e15)
-        return std::to_string(static_cast<long long>(bound));
-    std::string text = std::to_string(bound);
-    text.erase(text.find_last_not_of('0') + 1);
-    return text;
+    char buffer[32];
+    auto result = std::to_chars(buffer, buffer + sizeof(buffer), bound);
+    return std::string(buffer, result.ptr);
+}
+
+// A number's text for messages: at most 40 characters, "..." marking a cut (1e400 is 401 digits in jsonb).
+std::string number_excerpt(const std::string &text)
+{
+    return text.size() <= 40 ? text : text.substr(0, 40) + "...";
+}
+
+// Exact comparisons of an int64 with a bound. Converting the integer to double would round it above 2^53
+// (9007199254740993 would pass a max of 9007199254740992); ceil/floor of the bound compare exactly instead.
+constexpr double two_to_63 = 9223372036854775808.0;
+
+bool integer_below(int64_t value, double bound)
+{
+    double ceiling = std::ceil(bound);
+    if (ceiling >= two_to_63)
+        return true;
+    if (ceiling < -two_to_63)
+        return false;
+    return value < static_cast<int64_t>(ceiling);
+}
+
+bool integer_above(int64_t value, double bound)
+{
+    double floor = std::floor(bound);
+    if (floor >= two_to_63)
+        return false;
+    if (floor < -two_to_63)
+        return true;
+    return value > static_cast<int64_t>(floor);
 }
 
 // What a text type accepts, for messages; nullptr for types with no format.
@@ -39,7 +69,7 @@ const char *format_of(DataType type)
     case DataType::Url: return "an absolute http or https URL";
     case DataType::Date: return "a date YYYY, YYYY-MM or YYYY-MM-DD";
     case DataType::DateTime: return "a datetime YYYY-MM-DDThh:mm:ss[.fff] with timezone (Z or +hh:mm)";
-    case DataType::Time: return "a time hh:mm:ss";
+    case DataType::Time: return "a time hh:mm:ss[.fff]";
     default: return nullptr;
     }
 }
@@ -164,16 +194,16 @@ void DataValidator::validate_number(const PropertySpec &spec, const JsonNode &va
         fail_at(ErrorType::InvalidValue, path, std::string("expected ") + type_name + ", got " + quote_excerpt(text, 40));
     if (spec.type == DataType::Integer) {
         if (!number.integral)
-            fail_at(ErrorType::InvalidValue, path, "expected integer, got " + text.substr(0, 40) + " (a fraction or exponent)");
+            fail_at(ErrorType::InvalidValue, path, "expected integer, got " + number_excerpt(text) + " (a fraction or exponent)");
         if (!number.fits_int64)
             fail_at(ErrorType::InvalidValue, path, "integer out of int64 range");
     }
     const Rules &rules = spec.rules;
     bool is_int = spec.type == DataType::Integer;
-    if (rules.min && (is_int ? static_cast<double>(number.integer) : number.value) < *rules.min)
-        fail_at(ErrorType::InvalidValue, path, "value " + text.substr(0, 40) + " is less than min " + format_bound(*rules.min));
-    if (rules.max && (is_int ? static_cast<double>(number.integer) : number.value) > *rules.max)
-        fail_at(ErrorType::InvalidValue, path, "value " + text.substr(0, 40) + " is greater than max " + format_bound(*rules.max));
+    if (rules.min && (is_int ? integer_below(number.integer, *rules.min) : number.value < *rules.min))
+        fail_at(ErrorType::InvalidValue, path, "value " + number_excerpt(text) + " is less than min " + format_bound(*rules.min));
+    if (rules.max && (is_int ? integer_above(number.integer, *rules.max) : number.value > *rules.max))
+        fail_at(ErrorType::InvalidValue, path, "value " + number_excerpt(text) + " is greater than max " + format_bound(*rules.max));
     if (is_int && !rules.enum_values.empty() &&
         std::find(rules.enum_values.begin(), rules.enum_values.end(), std::to_string(number.integer)) ==
             rules.enum_values.end())
@@ -301,6 +331,9 @@ void DataValidator::validate_entry(const ContainedSlot &slot, const JsonNode &en
         fail_at(ErrorType::InvalidContained, path.member("type"), "no CONTAINED profile " + quote_excerpt(type_name));
     if (!data || data->is(JsonKind::Null))
         fail_at(ErrorType::InvalidContained, path.member("data"), "is required in a contained entry");
+    // Like a missing one, a non-object data is a malformed entry, not a bad property value.
+    if (!data->is(JsonKind::Object))
+        fail_at(ErrorType::InvalidContained, path.member("data"), "expected object, " + got(*data));
     validate_properties(profile->properties, profile->required_properties, *data, path.member("data"), "profile",
                         profile->key);
     validate_contained(*profile, contained, path.member("contained"), depth + 1);

@@ -30,6 +30,7 @@ int error_type_code(ErrorType type);
 struct OperationError {
     ErrorType type;
     std::string message;
+    std::string sqlstate = {};  // INTERNAL errors: PostgreSQL's SQLSTATE, reported in details
 };
 
 // A profile or relationship definition that cannot be compiled (SQLSTATE 22023 in SQL).

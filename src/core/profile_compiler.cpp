@@ -45,6 +45,12 @@ void expect_only_keys(const JsonNode &object, std::initializer_list<std::string_
     }
 }
 
+// A number's text for messages: at most 40 characters, "..." marking a cut (1e400 is 401 digits in jsonb).
+std::string number_excerpt(const std::string &text)
+{
+    return text.size() <= 40 ? text : text.substr(0, 40) + "...";
+}
+
 size_t read_count(const JsonNode &node, const std::string &path)
 {
     if (node.is(JsonKind::Number)) {
@@ -52,7 +58,7 @@ size_t read_count(const JsonNode &node, const std::string &path)
         if (number.fits_int64 && number.integer >= 0)
             return static_cast<size_t>(number.integer);
     }
-    fail(path, "expected a non-negative integer, " + (node.is(JsonKind::Number) ? "got " + node.number_text() : got(node)));
+    fail(path, "expected a non-negative integer, " + (node.is(JsonKind::Number) ? "got " + number_excerpt(node.number_text()) : got(node)));
 }
 
 double read_bound(const JsonNode &node, const std::string &path)
@@ -60,7 +66,7 @@ double read_bound(const JsonNode &node, const std::string &path)
     expect_kind(node, JsonKind::Number, path);
     auto number = checks::parse_number(node.number_text());
     if (!number.finite || number.value == HUGE_VAL || number.value == -HUGE_VAL)
-        fail(path, "expected a finite number, got " + node.number_text());
+        fail(path, "expected a finite number, got " + number_excerpt(node.number_text()));
     return number.value;
 }
 
@@ -78,7 +84,7 @@ void read_enum(const JsonNode &node, DataType type, const std::string &path, Rul
         } else {
             auto number = value.is(JsonKind::Number) ? checks::parse_number(value.number_text()) : checks::ParsedNumber{};
             if (!number.fits_int64)
-                fail(item_path, "expected an integer, " + (value.is(JsonKind::Number) ? "got " + value.number_text() : got(value)));
+                fail(item_path, "expected an integer, " + (value.is(JsonKind::Number) ? "got " + number_excerpt(value.number_text()) : got(value)));
             rules.enum_values.push_back(std::to_string(number.integer));
         }
     }

@@ -53,6 +53,11 @@ void append_error_json(std::string &out, const OperationError &error)
     out += error_type_name(error.type);
     out += "\", \"message\": ";
     append_json_string(out, error.message);
+    if (!error.sqlstate.empty()) {
+        out += ", \"details\": [{\"sqlstate\": ";
+        append_json_string(out, error.sqlstate);
+        out += "}]";
+    }
     out += '}';
 }
 

@@ -156,4 +156,14 @@ Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_
     return reinterpret_cast<Jsonb *>(buffer);
 }
 
+Jsonb *jsonb_copy(const JsonNode &container)
+{
+    if (!container.is(JsonKind::Object) && !container.is(JsonKind::Array))
+        throw SqlError(ERRCODE_INTERNAL_ERROR, "jsonb_copy only copies containers");
+    char *buffer = static_cast<char *>(pg_call([&] { return palloc(VARHDRSZ + container.length()); }));
+    SET_VARSIZE(buffer, VARHDRSZ + container.length());
+    memcpy(buffer + VARHDRSZ, container.data(), container.length());
+    return reinterpret_cast<Jsonb *>(buffer);
+}
+
 } // namespace pg_bulk::pg

@@ -30,4 +30,8 @@ private:
 // JsonbReader), built by copying their binary form: no re-encoding.
 Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_t begin, size_t end);
 
+// A standalone jsonb holding a copy of one object or array node (its binary form is position
+// independent, so this is a header plus a memcpy).
+Jsonb *jsonb_copy(const JsonNode &container);
+
 } // namespace pg_bulk::pg

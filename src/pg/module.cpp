@@ -1,7 +1,13 @@
-// Library entry: module magic and _PG_init (settings, profile cache invalidation).
+// Library entry: module magic and _PG_init (settings, profile cache invalidation, commit wake-up,
+// and, when preloaded, the worker's shared memory and registration).
 #include "pg/postgres.hpp"
 #include "pg/profile_cache.hpp"
 #include "pg/settings.hpp"
+#include "pg/worker_state.hpp"
+
+namespace pg_bulk::pg {
+void register_worker();
+}
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -10,6 +16,12 @@ void _PG_init(void);
 
 void _PG_init(void)
 {
-    pg_bulk::pg::define_settings();
-    pg_bulk::pg::register_profile_cache_invalidation();
+    using namespace pg_bulk::pg;
+    define_settings();
+    register_profile_cache_invalidation();
+    register_commit_wakeup();
+    if (process_shared_preload_libraries_in_progress) {
+        request_worker_state();
+        register_worker();
+    }
 }

@@ -45,12 +45,14 @@ std::shared_ptr<const CompiledProfiles> load_profiles()
         std::string key = rows.text(row, 1);
         auto kind = profile_kind_from_name(rows.text(row, 2));
         const Jsonb *definition = rows.jsonb(row, 3);
-        StoredProfileKinds kinds(key, kind.value_or(ProfileKind::Root));
+        StoredProfileKinds kinds(key, kind.value_or(ProfileKind::Root), false);
         try {
             loaded->profiles.emplace(key, compile_profile(key, kind.value_or(ProfileKind::Root),
                                                           reader.root(definition), kinds, patterns));
         } catch (const DefinitionError &error) {
-            throw SqlError(ERRCODE_DATA_CORRUPTED, "stored profile \"" + key + "\" does not compile: " + error.what());
+            // Only a definition written around the triggers gets here; it must not stop the others.
+            std::string message = "pg_bulk: stored profile \"" + key + "\" does not compile and is ignored: " + error.what();
+            pg_call([&] { ereport(WARNING, (errmsg("%s", message.c_str()))); });
         }
     }
     return loaded;
@@ -85,7 +87,9 @@ std::optional<ProfileKind> StoredProfileKinds::kind_of(std::string_view key) con
 {
     if (key == self_key_)
         return self_kind_;
-    SpiResult rows = spi_query("SELECT kind FROM bulk.profiles WHERE key = $1", {std::string(key)});
+    SpiResult rows = lock_references_
+                         ? spi_execute("SELECT kind FROM bulk.profiles WHERE key = $1 FOR SHARE", {text_arg(key)})
+                         : spi_query("SELECT kind FROM bulk.profiles WHERE key = $1", {std::string(key)});
     if (rows.count() == 0)
         return std::nullopt;
     return profile_kind_from_name(rows.text(0, 1));

@@ -33,7 +33,7 @@ Datum bulk_check_profile(PG_FUNCTION_ARGS)
         spi_connect();
         JsonbReader reader;
         PgPatternEngine patterns;
-        StoredProfileKinds kinds(key, *kind);
+        StoredProfileKinds kinds(key, *kind, true);
         try {
             compile_profile(key, *kind, reader.root(definition), kinds, patterns);
         } catch (const DefinitionError &error) {

@@ -1,4 +1,5 @@
-// GUC definitions. The request limits are PGC_SUSET: a superuser may raise them per session.
+// GUC definitions. The request limits are PGC_SUSET: a superuser may raise them per session. The
+// worker's settings are read on SIGHUP (pg_bulk.database only at server start).
 #include "pg/settings.hpp"
 
 #include <climits>
@@ -9,6 +10,12 @@ namespace pg_bulk::pg {
 
 int max_operations = 10000;
 int max_request_bytes = 64 * 1024 * 1024;
+char *worker_database = nullptr;
+int batch_size = 1000;
+int poll_interval_ms = 1000;
+bool worker_enabled = true;
+int task_retention_s = 7 * 24 * 3600;
+int apply_delay_ms = 0;
 
 void define_settings()
 {
@@ -17,6 +24,21 @@ void define_settings()
     DefineCustomIntVariable("pg_bulk.max_request_bytes", "Largest bulk request accepted, in bytes of jsonb.", nullptr,
                             &max_request_bytes, 64 * 1024 * 1024, 1024, INT_MAX, PGC_SUSET, GUC_UNIT_BYTE, nullptr,
                             nullptr, nullptr);
+    DefineCustomStringVariable("pg_bulk.database", "Database whose bulk tasks the background worker applies.",
+                               nullptr, &worker_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_bulk.batch_size", "Operations the worker commits together.", nullptr, &batch_size,
+                            1000, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_bulk.poll_interval", "How often the worker looks for tasks when not woken.", nullptr,
+                            &poll_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+                            nullptr);
+    DefineCustomBoolVariable("pg_bulk.enabled", "Whether the worker applies tasks (submissions always queue).",
+                             nullptr, &worker_enabled, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_bulk.task_retention", "How long finished tasks are kept before the worker purges them.",
+                            nullptr, &task_retention_s, 7 * 24 * 3600, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable("pg_bulk.test_apply_delay",
+                            "Tests only: the worker sleeps this long before each operation.", nullptr, &apply_delay_ms,
+                            0, 0, 60000, PGC_SIGHUP, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pg_bulk");
 }
 

@@ -12,6 +12,7 @@
 #include "pg/profile_cache.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "pg/worker_state.hpp"
 
 namespace pg_bulk::pg {
 
@@ -75,6 +76,9 @@ std::string queue_task(const JsonbReader &reader, const JsonNode &operations, co
                     {text_arg(bulk_id), int4_arg(static_cast<int32>(first)), jsonb_arg(chunk)});
         pfree(chunk);
     }
+    spi_execute("INSERT INTO bulk.task_logs (bulk_id, level, message) VALUES ($1, 'INFO', $2)",
+                {text_arg(bulk_id), text_arg("accepted " + std::to_string(count) + " operations")});
+    wake_worker_at_commit();
     return bulk_id;
 }
 

@@ -1,0 +1,359 @@
+// The task lifecycle inside the worker: claim, batches, finish, and the bookkeeping that makes a
+// crash neither lose nor repeat an operation (the next operation to apply is stored in the same
+// transaction as the effects and receipts of the operations before it).
+#include "pg/task_runner.hpp"
+
+#include <string>
+
+#include "pg/ids.hpp"
+#include "pg/jsonb_view.hpp"
+#include "pg/pg_call.hpp"
+#include "pg/resource_batch.hpp"
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
+#include "pg/worker_state.hpp"
+
+extern "C" {
+#include "commands/extension.h"
+#include "pgstat.h"
+#include "postmaster/interrupt.h"
+#include "storage/latch.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+}
+
+namespace pg_bulk::pg {
+
+volatile sig_atomic_t stop_requested = 0;
+
+namespace {
+
+// A task interrupted this many times (worker crashes while applying it) is failed, so one bad
+// task cannot crash-loop the worker forever.
+constexpr int max_attempts = 5;
+// Operations per transaction when applying one by one (each in a subtransaction): below the 64
+// subtransactions PostgreSQL caches per snapshot.
+constexpr int32 one_by_one_batch = 50;
+
+struct ClaimedTask {
+    std::string bulk_id;
+    Oid submitted_by = InvalidOid;
+    int32 operation_count = 0;
+    int32 next = 0;  // first operation without a final receipt
+};
+
+enum class BatchResult { Applied, Cancelled };
+
+void begin_transaction()
+{
+    pg_call([] {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        PushActiveSnapshot(GetTransactionSnapshot());
+        SPI_connect();
+    });
+}
+
+void commit_transaction()
+{
+    pg_call([] {
+        SPI_finish();
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        pgstat_report_stat(false);
+    });
+}
+
+void abort_transaction()
+{
+    pg_call([] { AbortCurrentTransaction(); });
+}
+
+// Runs `body` in its own transaction; an exception aborts the transaction and propagates.
+template <typename Body>
+auto in_transaction(Body &&body) -> decltype(body())
+{
+    begin_transaction();
+    try {
+        auto result = body();
+        commit_transaction();
+        return result;
+    } catch (...) {
+        abort_transaction();
+        throw;
+    }
+}
+
+void log_task(const std::string &bulk_id, const char *level, const std::string &message)
+{
+    spi_execute("INSERT INTO bulk.task_logs (bulk_id, level, message) VALUES ($1, $2, $3)",
+                {text_arg(bulk_id), text_arg(level), text_arg(message)});
+}
+
+void notify_task_end(const std::string &bulk_id, const char *status)
+{
+    spi_execute("SELECT pg_catalog.pg_notify('bulk_task', pg_catalog.jsonb_build_object('bulkId', $1::text, "
+                "'status', $2::text)::text)",
+                {text_arg(bulk_id), text_arg(status)});
+}
+
+std::string worker_name()
+{
+    return "worker pid " + std::to_string(MyProcPid);
+}
+
+// Ends a task that cannot be applied: every operation without a receipt gets FAILURE/INTERNAL.
+void fail_task(const ClaimedTask &task, const std::string &why)
+{
+    std::string error = R"({"code": 500, "type": "INTERNAL", "message": )";
+    std::string quoted = "\"" + why + "\"";
+    spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, status, error) "
+                "SELECT $1, seq, 'FAILURE', pg_catalog.jsonb_build_object('code', 500, 'type', 'INTERNAL', "
+                "'message', $4::text) FROM pg_catalog.generate_series($2, $3 - 1) AS seq",
+                {text_arg(task.bulk_id), int4_arg(task.next), int4_arg(task.operation_count), text_arg(why)});
+    spi_execute("UPDATE bulk.tasks SET status = 'FAILURE', finished_at = pg_catalog.clock_timestamp(), "
+                "applied_count = operation_count WHERE bulk_id = $1",
+                {text_arg(task.bulk_id)});
+    log_task(task.bulk_id, "ERROR", "failed: " + why);
+    notify_task_end(task.bulk_id, "FAILURE");
+}
+
+bool extension_present()
+{
+    return pg_call([] { return OidIsValid(get_extension_oid("pg_bulk", true)); });
+}
+
+// Takes the oldest pending task, counting this attempt. Returns false when there is none (or the
+// task had to be failed for too many attempts).
+bool claim_next_task(ClaimedTask &task)
+{
+    return in_transaction([&] {
+        if (!extension_present())
+            return false;
+        SpiResult rows = spi_execute(
+            "SELECT bulk_id, submitted_by, operation_count, applied_count, attempts FROM bulk.tasks "
+            "WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
+            {});
+        if (rows.count() == 0)
+            return false;
+        task.bulk_id = rows.text(0, 1);
+        task.submitted_by = static_cast<Oid>(std::stoul(rows.text(0, 2)));
+        task.operation_count = std::stoi(rows.text(0, 3));
+        task.next = std::stoi(rows.text(0, 4));
+        int attempts = std::stoi(rows.text(0, 5));
+        if (attempts >= max_attempts) {
+            fail_task(task, "the worker was interrupted " + std::to_string(attempts) +
+                                " times while applying this task; giving up");
+            return false;
+        }
+        spi_execute("UPDATE bulk.tasks SET attempts = attempts + 1, "
+                    "started_at = coalesce(started_at, pg_catalog.clock_timestamp()) WHERE bulk_id = $1",
+                    {text_arg(task.bulk_id)});
+        if (attempts == 0)
+            log_task(task.bulk_id, "INFO", "picked up by " + worker_name());
+        else
+            log_task(task.bulk_id, "WARNING",
+                     "resumed at operation " + std::to_string(task.next) + " by " + worker_name() +
+                         " after an interruption (attempt " + std::to_string(attempts + 1) + ")");
+        return true;
+    });
+}
+
+bool submitter_exists(Oid role)
+{
+    return pg_call([&] { return SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)); });
+}
+
+// Runs `body` with the submitting role's identity, as SECURITY DEFINER functions do.
+template <typename Body>
+void as_role(Oid role, Body &&body)
+{
+    Oid saved_user;
+    int saved_context;
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    SetUserIdAndSecContext(role, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+    body();  // on error the (sub)transaction abort restores the identity
+    SetUserIdAndSecContext(saved_user, saved_context);
+}
+
+// One operation per subtransaction: a failing operation undoes only itself.
+void apply_one_by_one(const ClaimedTask &task, std::vector<PlannedOperation> &operations)
+{
+    for (PlannedOperation &operation : operations) {
+        MemoryContext context = CurrentMemoryContext;
+        ResourceOwner owner = CurrentResourceOwner;
+        pg_call([] { BeginInternalSubTransaction(nullptr); });
+        std::vector<PlannedOperation> one(1, operation);
+        try {
+            as_role(task.submitted_by, [&] { apply_resource_batch(one); });
+            pg_call([] { ReleaseCurrentSubTransaction(); });
+            operation = one.front();
+        } catch (const PgError &error) {
+            pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
+            operation.error = error_from_sqlstate(operation, error.data()->sqlerrcode, error.data()->message);
+        }
+        MemoryContextSwitchTo(context);
+        CurrentResourceOwner = owner;
+    }
+}
+
+// How many of the planned operations to apply now: all, unless the test delay is on, in which
+// case a stop or cancel request is honoured after the operation in flight.
+size_t operations_to_take(const ClaimedTask &task, size_t planned)
+{
+    if (apply_delay_ms <= 0)
+        return planned;
+    for (size_t i = 0; i < planned; ++i) {
+        if (i > 0 && (stop_requested || cancel_requested_for(task.bulk_id.c_str())))
+            return i;
+        pg_call([] {
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, apply_delay_ms,
+                            PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+        });
+    }
+    return planned;
+}
+
+// Applies the next batch of `task`. `one_by_one` after the set-based attempt of this batch failed.
+BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
+{
+    return in_transaction([&] {
+        SpiResult state = spi_execute("SELECT status, applied_count FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
+                                      {text_arg(task.bulk_id)});
+        if (state.count() == 0 || state.text(0, 1) != "PENDING")
+            return BatchResult::Cancelled;
+        task.next = std::stoi(state.text(0, 2));
+        SpiResult chunk = spi_execute(
+            "SELECT first_operation, operations FROM bulk.task_operations WHERE bulk_id = $1 AND first_operation <= $2 "
+            "ORDER BY first_operation DESC LIMIT 1",
+            {text_arg(task.bulk_id), int4_arg(task.next)});
+        JsonbReader reader;
+        int32 chunk_first = std::stoi(chunk.text(0, 1));
+        JsonNode operations = reader.root(chunk.jsonb(0, 2));
+        int32 chunk_end = chunk_first + static_cast<int32>(operations.size());
+        int32 limit = one_by_one ? one_by_one_batch : batch_size;
+        int32 count = std::min(chunk_end, task.next + limit) - task.next;
+        auto planned = plan_operations(reader, operations, chunk_first, task.next, count, task.bulk_id);
+        planned.resize(operations_to_take(task, planned.size()));
+        if (planned.empty())
+            return BatchResult::Applied;
+        if (!submitter_exists(task.submitted_by)) {
+            for (PlannedOperation &operation : planned)
+                operation.error = OperationError{ErrorType::Forbidden, "the role that submitted this task no longer exists"};
+        } else if (one_by_one) {
+            apply_one_by_one(task, planned);
+        } else {
+            as_role(task.submitted_by, [&] { apply_resource_batch(planned); });
+        }
+        insert_receipts(task.bulk_id, planned);
+        int32 applied = task.next + static_cast<int32>(planned.size());
+        spi_execute("UPDATE bulk.tasks SET applied_count = $2 WHERE bulk_id = $1",
+                    {text_arg(task.bulk_id), int4_arg(applied)});
+        int32 total = task.operation_count;
+        if (total > batch_size && (applied * 10 / total) > (task.next * 10 / total) && applied < total)
+            log_task(task.bulk_id, "INFO",
+                     "progress: " + std::to_string(applied) + " of " + std::to_string(total) + " operations applied");
+        task.next = applied;
+        return BatchResult::Applied;
+    });
+}
+
+BatchResult apply_batch_with_fallback(ClaimedTask &task)
+{
+    try {
+        return apply_next_batch(task, false);
+    } catch (const PgError &error) {
+        // A concurrent writer or an unexpected row: redo these operations one by one, so only the
+        // failing one fails.
+        ereport(LOG, (errmsg("pg_bulk: task %s: applying operations one by one from %d: %s", task.bulk_id.c_str(),
+                             task.next, error.data()->message)));
+        return apply_next_batch(task, true);
+    }
+}
+
+void finish_task(const ClaimedTask &task)
+{
+    in_transaction([&] {
+        SpiResult ended = spi_execute("UPDATE bulk.tasks SET status = 'SUCCESS', finished_at = pg_catalog.clock_timestamp() "
+                                      "WHERE bulk_id = $1 AND status = 'PENDING' RETURNING 1",
+                                      {text_arg(task.bulk_id)});
+        if (ended.count() == 0)
+            return 0;
+        SpiResult counts = spi_execute("SELECT count(*) FILTER (WHERE status = 'SUCCESS'), "
+                                       "count(*) FILTER (WHERE status = 'FAILURE') "
+                                       "FROM bulk.operation_results WHERE bulk_id = $1",
+                                       {text_arg(task.bulk_id)});
+        log_task(task.bulk_id, "INFO",
+                 "finished: " + counts.text(0, 1) + " succeeded, " + counts.text(0, 2) + " failed");
+        notify_task_end(task.bulk_id, "SUCCESS");
+        return 0;
+    });
+}
+
+// The worker stops (SIGTERM) or pauses (pg_bulk.enabled = off) between operations: this attempt
+// does not count as an interruption.
+void leave_task(const ClaimedTask &task, const std::string &why)
+{
+    in_transaction([&] {
+        spi_execute("UPDATE bulk.tasks SET attempts = greatest(attempts - 1, 0) WHERE bulk_id = $1",
+                    {text_arg(task.bulk_id)});
+        log_task(task.bulk_id, "INFO", why + " after operation " + std::to_string(task.next) + "; it resumes later");
+        return 0;
+    });
+}
+
+bool reload_settings_if_asked()
+{
+    if (ConfigReloadPending) {
+        ConfigReloadPending = false;
+        pg_call([] { ProcessConfigFile(PGC_SIGHUP); });
+        publish_paused(!worker_enabled);
+    }
+    return worker_enabled;
+}
+
+} // namespace
+
+RunResult run_next_task()
+{
+    ClaimedTask task;
+    if (!claim_next_task(task))
+        return RunResult::NoTask;
+    publish_progress(task.bulk_id.c_str(), 0);
+    int64 applied_here = 0;
+    while (task.next < task.operation_count) {
+        if (stop_requested) {
+            leave_task(task, "worker stopping (SIGTERM)");
+            return RunResult::Stopped;
+        }
+        if (!reload_settings_if_asked()) {
+            leave_task(task, "paused (pg_bulk.enabled = off)");
+            return RunResult::Stopped;
+        }
+        int32 before = task.next;
+        if (apply_batch_with_fallback(task) == BatchResult::Cancelled) {
+            publish_progress("", 0);
+            return RunResult::Finished;
+        }
+        applied_here += task.next - before;
+        publish_progress(task.bulk_id.c_str(), applied_here);
+    }
+    finish_task(task);
+    publish_progress("", 0);
+    return RunResult::Finished;
+}
+
+void purge_finished_tasks()
+{
+    in_transaction([&] {
+        if (!extension_present())
+            return 0;
+        spi_execute("DELETE FROM bulk.tasks WHERE status <> 'PENDING' AND finished_at < pg_catalog.clock_timestamp() "
+                    "OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)",
+                    {int4_arg(task_retention_s)});
+        return 0;
+    });
+}
+
+} // namespace pg_bulk::pg

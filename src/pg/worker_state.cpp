@@ -1,0 +1,192 @@
+// Shared memory of the worker, the commit-time wake-up of the worker, and the SQL functions that
+// read or poke that state (bulk._worker_status, bulk._hint_cancel).
+#include "pg/worker_state.hpp"
+
+#include <cstring>
+
+#include "pg/pg_call.hpp"
+
+extern "C" {
+#include "commands/dbcommands.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+}
+
+namespace pg_bulk::pg {
+
+namespace {
+WorkerState *state = nullptr;
+shmem_request_hook_type previous_request_hook = nullptr;
+shmem_startup_hook_type previous_startup_hook = nullptr;
+bool wake_pending = false;
+
+void request_shmem()
+{
+    if (previous_request_hook)
+        previous_request_hook();
+    RequestAddinShmemSpace(MAXALIGN(sizeof(WorkerState)));
+}
+
+void attach_shmem()
+{
+    if (previous_startup_hook)
+        previous_startup_hook();
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found = false;
+    state = static_cast<WorkerState *>(ShmemInitStruct("pg_bulk worker", sizeof(WorkerState), &found));
+    if (!found) {
+        memset(state, 0, sizeof(WorkerState));
+        SpinLockInit(&state->mutex);
+    }
+    LWLockRelease(AddinShmemInitLock);
+}
+
+// Copies text into a fixed buffer, always terminated.
+void copy_id(char *target, const char *source)
+{
+    strlcpy(target, source ? source : "", bulk_id_capacity);
+}
+
+void on_transaction_event(XactEvent event, void *)
+{
+    if (event == XACT_EVENT_COMMIT && wake_pending && state) {
+        SpinLockAcquire(&state->mutex);
+        Latch *latch = state->latch;
+        SpinLockRelease(&state->mutex);
+        if (latch)
+            SetLatch(latch);
+    }
+    if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
+        event == XACT_EVENT_PARALLEL_ABORT)
+        wake_pending = false;
+}
+} // namespace
+
+void request_worker_state()
+{
+    previous_request_hook = shmem_request_hook;
+    shmem_request_hook = request_shmem;
+    previous_startup_hook = shmem_startup_hook;
+    shmem_startup_hook = attach_shmem;
+}
+
+WorkerState *worker_state()
+{
+    return state;
+}
+
+void wake_worker_at_commit()
+{
+    wake_pending = true;
+}
+
+void register_commit_wakeup()
+{
+    RegisterXactCallback(on_transaction_event, nullptr);
+}
+
+void publish_worker_started(Oid database)
+{
+    SpinLockAcquire(&state->mutex);
+    state->pid = MyProcPid;
+    state->database = database;
+    state->latch = MyLatch;
+    state->current_task[0] = '\0';
+    state->operations_applied = 0;
+    state->last_activity = GetCurrentTimestamp();
+    SpinLockRelease(&state->mutex);
+}
+
+void publish_worker_stopped()
+{
+    if (!state)
+        return;
+    SpinLockAcquire(&state->mutex);
+    state->pid = 0;
+    state->latch = nullptr;
+    state->current_task[0] = '\0';
+    SpinLockRelease(&state->mutex);
+}
+
+void publish_progress(const char *bulk_id, int64 operations_applied)
+{
+    SpinLockAcquire(&state->mutex);
+    copy_id(state->current_task, bulk_id);
+    state->operations_applied = operations_applied;
+    state->last_activity = GetCurrentTimestamp();
+    SpinLockRelease(&state->mutex);
+}
+
+void publish_paused(bool paused)
+{
+    SpinLockAcquire(&state->mutex);
+    state->paused = paused;
+    SpinLockRelease(&state->mutex);
+}
+
+bool cancel_requested_for(const char *bulk_id)
+{
+    SpinLockAcquire(&state->mutex);
+    bool requested = strcmp(state->cancel_hint, bulk_id) == 0;
+    SpinLockRelease(&state->mutex);
+    return requested;
+}
+
+} // namespace pg_bulk::pg
+
+using namespace pg_bulk::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(bulk_worker_status);
+PG_FUNCTION_INFO_V1(bulk_hint_cancel);
+PG_FUNCTION_INFO_V1(bulk_worker_preloaded);
+}
+
+// bulk._worker_preloaded() RETURNS boolean: whether a worker exists to apply tasks.
+Datum bulk_worker_preloaded(PG_FUNCTION_ARGS)
+{
+    PG_RETURN_BOOL(state != nullptr);
+}
+
+// bulk._worker_status() RETURNS TABLE (pid int, database name, current_task text,
+// operations_applied bigint, last_activity timestamptz, paused boolean): no rows when no worker runs.
+Datum bulk_worker_status(PG_FUNCTION_ARGS)
+{
+    ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    InitMaterializedSRF(fcinfo, 0);
+    if (!state)
+        return (Datum)0;
+    SpinLockAcquire(&state->mutex);
+    WorkerState copy = *state;
+    SpinLockRelease(&state->mutex);
+    if (copy.pid == 0)
+        return (Datum)0;
+    Datum values[6];
+    bool nulls[6] = {false, false, false, false, false, false};
+    values[0] = Int32GetDatum(copy.pid);
+    char *database = get_database_name(copy.database);
+    nulls[1] = database == nullptr;
+    values[1] = database ? DirectFunctionCall1(namein, CStringGetDatum(database)) : 0;
+    nulls[2] = copy.current_task[0] == '\0';
+    values[2] = CStringGetTextDatum(copy.current_task);
+    values[3] = Int64GetDatum(copy.operations_applied);
+    values[4] = TimestampTzGetDatum(copy.last_activity);
+    values[5] = BoolGetDatum(copy.paused);
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    return (Datum)0;
+}
+
+// bulk._hint_cancel(bulk_id text) RETURNS void: tells a running worker to stop this task after the
+// operation in flight. Only a hint: the cancel itself is the transactional update of bulk.tasks.
+Datum bulk_hint_cancel(PG_FUNCTION_ARGS)
+{
+    if (state) {
+        char *bulk_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+        SpinLockAcquire(&state->mutex);
+        copy_id(state->cancel_hint, bulk_id);
+        SpinLockRelease(&state->mutex);
+    }
+    PG_RETURN_VOID();
+}

@@ -1,0 +1,43 @@
+// The worker's shared-memory state: who it is, what it is doing, and how sessions wake it.
+// Exists only when pg_bulk is in shared_preload_libraries.
+#pragma once
+
+#include <string>
+
+#include "pg/postgres.hpp"
+
+namespace pg_bulk::pg {
+
+constexpr int bulk_id_capacity = 64;
+
+struct WorkerState {
+    slock_t mutex;
+    pid_t pid;                          // 0 when no worker runs
+    Oid database;
+    Latch *latch;                       // the worker's latch, for wake-ups
+    char current_task[bulk_id_capacity];
+    int64 operations_applied;           // by the current task, in this worker's lifetime
+    TimestampTz last_activity;
+    bool paused;                        // pg_bulk.enabled = off, as the worker last read it
+    char cancel_hint[bulk_id_capacity]; // a task a session is cancelling: stop it early
+};
+
+// Called from _PG_init while shared_preload_libraries are loaded.
+void request_worker_state();
+// The shared state, or nullptr when the library was not preloaded.
+WorkerState *worker_state();
+
+// Asks for the worker to be woken when the current transaction commits (a task was queued).
+void wake_worker_at_commit();
+// Registers the transaction callback behind wake_worker_at_commit (every backend, at load).
+void register_commit_wakeup();
+
+// Worker side: publish identity and progress.
+void publish_worker_started(Oid database);
+void publish_worker_stopped();
+void publish_progress(const char *bulk_id, int64 operations_applied);
+void publish_paused(bool paused);
+// True when a session is cancelling this task right now.
+bool cancel_requested_for(const char *bulk_id);
+
+} // namespace pg_bulk::pg
