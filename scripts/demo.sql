@@ -29,6 +29,15 @@ SELECT bulk.submit_resources('{"operations": [
   {"action": "DELETE", "delete": {"type": "provider", "id": "p3"}}]}') AS answer \gset
 \echo :answer
 
-\echo '== Its receipts'
-SELECT seq, action, type, id, status, error_type, error_message
+\echo '== The background worker applies it; bulk.wait returns when the task has ended'
+SELECT bulk.wait((:'answer'::jsonb) ->> 'bulkId') ->> 'status' AS task_status;
+
+\echo '== Its receipts: one per operation, in order (the DELETE of a missing id fails with 404, the task goes on)'
+SELECT seq, action, type, id, status, error_code, error_type, error_message
   FROM bulk.receipts((:'answer'::jsonb) ->> 'bulkId');
+
+\echo '== The stored resources'
+SELECT type, id, data FROM bulk.resources ORDER BY type, id;
+
+\echo '== The task log'
+SELECT level, message FROM bulk.logs((:'answer'::jsonb) ->> 'bulkId');

@@ -373,9 +373,9 @@ BEGIN
         END IF;
         EXIT WHEN task_status OPERATOR(pg_catalog.<>) 'PENDING'
                OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
-        PERFORM pg_catalog.pg_sleep(pg_catalog.least(pause,
+        PERFORM pg_catalog.pg_sleep(LEAST(pause,
             pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())));
-        pause := pg_catalog.least(pause OPERATOR(pg_catalog.*) 2, 0.05);
+        pause := LEAST(pause OPERATOR(pg_catalog.*) 2, 0.05);
     END LOOP;
     RETURN bulk.task(wait.bulk_id);
 END
