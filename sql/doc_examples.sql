@@ -2,6 +2,8 @@
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS pg_bulk CASCADE;
 RESET client_min_messages;
+ALTER SYSTEM SET pg_bulk.enabled = on;
+SELECT pg_reload_conf();
 -- from README.md
 CREATE EXTENSION pg_bulk;    -- creates the schema bulk
 -- from docs/profiles.md
@@ -32,5 +34,9 @@ SELECT bulk.validate_resources('{"operations": [
 --   {"id": "p2", "type": "provider", "action": "CREATE", "status": "FAILURE",
 --    "error": {"code": 400, "type": "INVALID_VALUE",
 --              "message": "operation 1: create.data.practiceNumber: expected integer, got string"}}]}
-SELECT seq, action, type, id, status
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
+SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+-- end of the examples
+ALTER SYSTEM RESET pg_bulk.enabled;
+SELECT pg_reload_conf();
