@@ -34,6 +34,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           WHERE p.key OPERATOR(pg_catalog.<>) profile_key
             AND pg_catalog.jsonb_exists(slot.value -> 'types', profile_key)
           ORDER BY p.key LIMIT 1),
+        (SELECT pg_catalog.format('relationship definition %s uses it', d.key)
+           FROM bulk.relationship_definitions d
+          WHERE d.definition #>> '{from,profileKey}' OPERATOR(pg_catalog.=) profile_key
+             OR d.definition #>> '{to,profileKey}' OPERATOR(pg_catalog.=) profile_key
+          ORDER BY d.key LIMIT 1),
         (SELECT 'resources of this type exist' FROM bulk.resources r
           WHERE r.type OPERATOR(pg_catalog.=) profile_key LIMIT 1))
 $$;
@@ -132,6 +137,118 @@ CREATE TABLE bulk.resources (
 );
 
 -------------------------------------------------------------------------------------------------
+-- Relationship definitions and stored relationships (DESIGN §2)
+-------------------------------------------------------------------------------------------------
+CREATE TABLE bulk.relationship_definitions (
+    key         text PRIMARY KEY,
+    definition  jsonb NOT NULL,
+    version     integer NOT NULL DEFAULT 1,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE bulk.relationship_definitions IS 'Schemas of relationship types; every write is validated by a trigger';
+
+-- Raises 22023 naming the JSON path of the first problem in a definition.
+CREATE FUNCTION bulk._check_relationship(key text, definition jsonb) RETURNS void
+    AS 'MODULE_PATHNAME', 'bulk_check_relationship' LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION bulk._relationship_before_write() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM bulk._check_relationship(NEW.key, NEW.definition);
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.key IS DISTINCT FROM OLD.key THEN
+            RAISE EXCEPTION 'relationship definition "%" cannot be renamed', OLD.key
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        NEW.version := OLD.version + 1;
+        NEW.created_at := OLD.created_at;
+    ELSE
+        NEW.version := 1;
+        NEW.created_at := now();
+    END IF;
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION bulk._relationship_before_delete() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM bulk.relationships r WHERE r.type OPERATOR(pg_catalog.=) OLD.key) THEN
+        RAISE EXCEPTION 'cannot drop relationship definition "%": relationships of this type exist', OLD.key
+            USING ERRCODE = 'dependent_objects_still_exist';
+    END IF;
+    RETURN OLD;
+END
+$$;
+
+CREATE FUNCTION bulk._relationships_before_truncate() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM bulk.relationships) THEN
+        RAISE EXCEPTION 'cannot truncate bulk.relationship_definitions: relationships exist'
+            USING ERRCODE = 'dependent_objects_still_exist';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER relationship_definitions_validate BEFORE INSERT OR UPDATE ON bulk.relationship_definitions
+    FOR EACH ROW EXECUTE FUNCTION bulk._relationship_before_write();
+CREATE TRIGGER relationship_definitions_in_use BEFORE DELETE ON bulk.relationship_definitions
+    FOR EACH ROW EXECUTE FUNCTION bulk._relationship_before_delete();
+CREATE TRIGGER relationship_definitions_truncate BEFORE TRUNCATE ON bulk.relationship_definitions
+    FOR EACH STATEMENT EXECUTE FUNCTION bulk._relationships_before_truncate();
+CREATE TRIGGER relationship_definitions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON bulk.relationship_definitions FOR EACH STATEMENT EXECUTE FUNCTION bulk._profiles_changed();
+
+CREATE FUNCTION bulk.define_relationship(key text, definition jsonb) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO bulk.relationship_definitions AS d (key, definition) VALUES ($1, $2)
+    ON CONFLICT ON CONSTRAINT relationship_definitions_pkey DO UPDATE SET definition = excluded.definition
+$$;
+COMMENT ON FUNCTION bulk.define_relationship(text, jsonb) IS 'Create or replace a relationship definition';
+
+CREATE FUNCTION bulk.drop_relationship(key text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM bulk.relationship_definitions d WHERE d.key OPERATOR(pg_catalog.=) drop_relationship.key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relationship definition "%" does not exist', drop_relationship.key
+            USING ERRCODE = 'undefined_object';
+    END IF;
+END
+$$;
+
+-- Cardinality is copied from the definition when a relationship is written, so the partial unique
+-- indexes enforce it in the database (also against concurrent writers), not only in a prior SELECT.
+CREATE TABLE bulk.relationships (
+    type         text NOT NULL,
+    id           text NOT NULL,
+    from_type    text NOT NULL,
+    from_id      text NOT NULL,
+    to_type      text NOT NULL,
+    to_id        text NOT NULL,
+    cardinality  text NOT NULL CHECK (cardinality IN ('1:1', '1:N', 'N:N')),
+    data         jsonb NOT NULL DEFAULT '{}',
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (type, id),
+    CONSTRAINT relationships_from_fkey FOREIGN KEY (from_type, from_id)
+        REFERENCES bulk.resources (type, id) ON DELETE CASCADE,
+    CONSTRAINT relationships_to_fkey FOREIGN KEY (to_type, to_id)
+        REFERENCES bulk.resources (type, id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX relationships_pair ON bulk.relationships (type, from_type, from_id, to_type, to_id);
+CREATE UNIQUE INDEX relationships_one_per_from ON bulk.relationships (type, from_type, from_id)
+    WHERE cardinality = '1:1';
+CREATE UNIQUE INDEX relationships_one_per_to ON bulk.relationships (type, to_type, to_id)
+    WHERE cardinality IN ('1:1', '1:N');
+CREATE INDEX relationships_from ON bulk.relationships (from_type, from_id);
+CREATE INDEX relationships_to ON bulk.relationships (to_type, to_id);
+
+-------------------------------------------------------------------------------------------------
 -- Bulk tasks (DESIGN §3, §5)
 -------------------------------------------------------------------------------------------------
 CREATE TABLE bulk.tasks (
@@ -185,6 +302,10 @@ CREATE FUNCTION bulk.submit_resources(request jsonb, idempotency_key text DEFAUL
     AS 'MODULE_PATHNAME', 'bulk_submit_resources' LANGUAGE C VOLATILE;
 CREATE FUNCTION bulk.validate_resources(request jsonb) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'bulk_validate_resources' LANGUAGE C STRICT STABLE;
+CREATE FUNCTION bulk.submit_relationships(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_submit_relationships' LANGUAGE C VOLATILE;
+CREATE FUNCTION bulk.validate_relationships(request jsonb) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_validate_relationships' LANGUAGE C STRICT STABLE;
 
 -- The id a CREATE without one gets: derived from the bulk id and the operation index.
 CREATE FUNCTION bulk._generated_id(bulk_id text, seq integer) RETURNS text
@@ -413,6 +534,8 @@ $$;
 
 SELECT pg_catalog.pg_extension_config_dump('bulk.profiles', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.resources', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.relationship_definitions', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.relationships', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.tasks', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.task_operations', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.operation_results', '');

@@ -67,7 +67,7 @@ OperationSummary summarize_operation(const JsonNode &operation)
     return summary;
 }
 
-std::optional<OperationError> ResourceOperationValidator::validate(size_t index, const JsonNode &operation) const
+std::optional<OperationError> OperationValidator::validate(size_t index, const JsonNode &operation) const
 {
     try {
         check(operation);
@@ -80,7 +80,7 @@ std::optional<OperationError> ResourceOperationValidator::validate(size_t index,
     }
 }
 
-void ResourceOperationValidator::check(const JsonNode &operation) const
+void OperationValidator::check(const JsonNode &operation) const
 {
     PathFrame root;
     if (!operation.is(JsonKind::Object))
@@ -124,6 +124,10 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
         else if (full && key == "data") data = value;
         else if (full && key == "contained") contained = value;
         else if (full && key == "meta") meta = value;
+        else if (key == "from" || key == "to")
+            fail_at(ErrorType::InvalidRequest, path.member(key),
+                    "a resource operation has no " + std::string(key) +
+                        ": relationship operations go to bulk.submit_relationships");
         else
             fail_at(ErrorType::InvalidRequest, path.member(key),
                     full ? "unknown key (expected type, id, data, contained, meta)"
@@ -163,6 +167,96 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
     data_.validate_properties(profile->properties, profile->required_properties, *data, data_path, "profile",
                               profile->key);
     data_.validate_contained(*profile, contained, path.member("contained"), 0);
+}
+
+void RelationshipOperationValidator::check_endpoint(const JsonNode *endpoint, const std::string &expected_type,
+                                                    const PathFrame &path) const
+{
+    if (!endpoint || endpoint->is(JsonKind::Null))
+        fail_at(ErrorType::InvalidRequest, path, "is required");
+    if (!endpoint->is(JsonKind::Object))
+        fail_at(ErrorType::InvalidRequest, path, "expected object {type, id}, " + got(*endpoint));
+    for (size_t i = 0; i < endpoint->size(); ++i) {
+        std::string_view key = endpoint->key(i);
+        if (key != "type" && key != "id")
+            fail_at(ErrorType::InvalidRequest, path.member(key), "unknown key (an endpoint takes only type and id)");
+    }
+    auto type = endpoint->find("type");
+    PathFrame type_path = path.member("type");
+    if (!type || type->is(JsonKind::Null))
+        fail_at(ErrorType::InvalidRequest, type_path, "is required");
+    if (!type->is(JsonKind::String))
+        fail_at(ErrorType::InvalidRequest, type_path, "expected string, " + got(*type));
+    if (type->string() != expected_type)
+        fail_at(ErrorType::InvalidValue, type_path,
+                "expected " + quote_excerpt(expected_type) + ", got " + quote_excerpt(type->string()));
+    auto id = endpoint->find("id");
+    PathFrame id_path = path.member("id");
+    if (!id || id->is(JsonKind::Null))
+        fail_at(ErrorType::InvalidRequest, id_path, "is required");
+    if (!id->is(JsonKind::String) || !is_valid_client_id(id->string()))
+        fail_at(ErrorType::InvalidRequest, id_path,
+                "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
+                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
+}
+
+void RelationshipOperationValidator::check_payload(Action action, const JsonNode &payload, const PathFrame &path) const
+{
+    std::optional<JsonNode> type, id, from, to, data;
+    bool full = action != Action::Delete;
+    for (size_t i = 0; i < payload.size(); ++i) {
+        std::string_view key = payload.key(i);
+        JsonNode value = payload.value(i);
+        if (key == "type") type = value;
+        else if (key == "id") id = value;
+        else if (full && key == "from") from = value;
+        else if (full && key == "to") to = value;
+        else if (full && key == "data") data = value;
+        else if (key == "contained" || key == "meta")
+            fail_at(ErrorType::InvalidRequest, path.member(key),
+                    "a relationship operation has no " + std::string(key) +
+                        ": resource operations go to bulk.submit_resources");
+        else
+            fail_at(ErrorType::InvalidRequest, path.member(key),
+                    full ? "unknown key (expected type, id, from, to, data)"
+                         : "unknown key (a delete takes only type and id)");
+    }
+    if (full && !from && !to && data)
+        fail_at(ErrorType::InvalidRequest, path.member("from"),
+                "is required (this looks like a resource operation: resource operations go to "
+                "bulk.submit_resources)");
+    PathFrame type_path = path.member("type");
+    if (!type || type->is(JsonKind::Null))
+        fail_at(ErrorType::InvalidRequest, type_path, "is required");
+    if (!type->is(JsonKind::String))
+        fail_at(ErrorType::InvalidRequest, type_path, "expected string, " + got(*type));
+    PathFrame id_path = path.member("id");
+    if (!id || id->is(JsonKind::Null)) {
+        if (action != Action::Create)
+            fail_at(ErrorType::InvalidRequest, id_path, "is required for action " + std::string(action_name(action)));
+    } else if (!id->is(JsonKind::String) || !is_valid_client_id(id->string())) {
+        fail_at(ErrorType::InvalidRequest, id_path,
+                "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
+                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
+    }
+    const RelationshipDefinition *definition = relationships_.find_relationship(type->string());
+    if (!definition)
+        fail_at(ErrorType::UnknownType, type_path, "no relationship definition " + quote_excerpt(type->string()));
+    if (action == Action::Delete)
+        return;
+    check_endpoint(from ? &*from : nullptr, definition->from_profile, path.member("from"));
+    check_endpoint(to ? &*to : nullptr, definition->to_profile, path.member("to"));
+    PathFrame data_path = path.member("data");
+    if (data && !data->is(JsonKind::Null)) {
+        if (!data->is(JsonKind::Object))
+            fail_at(ErrorType::InvalidRequest, data_path, "expected object, " + got(*data));
+        data_.validate_properties(definition->properties, definition->required_properties, *data, data_path,
+                                  "relationship definition", definition->key);
+    } else if (definition->required_properties > 0) {
+        for (const PropertySpec &spec : definition->properties)
+            if (spec.rules.required)
+                fail_at(ErrorType::MissingRequired, data_path.member(spec.name), "required property is missing");
+    }
 }
 
 } // namespace pg_bulk

@@ -1,5 +1,5 @@
 // Bulk operations (DESIGN §1, §3): their actions, what a receipt says about one, and the
-// submit-time validation of one resource operation.
+// submit-time validation of one resource or relationship operation.
 #pragma once
 
 #include <optional>
@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "core/json_view.hpp"
 #include "core/profile.hpp"
+#include "core/relationship.hpp"
 
 namespace pg_bulk {
 
@@ -27,21 +28,48 @@ struct OperationSummary {
 };
 OperationSummary summarize_operation(const JsonNode &operation);
 
-// Shape and profile checks of one resource operation. Existence (409/404) is not checked here:
-// earlier operations may change the answer by the time it is applied.
-class ResourceOperationValidator {
+// Submit-time checks of one operation. Existence (409/404, endpoints, cardinality) is not checked
+// here: earlier operations may change the answer by the time it is applied.
+class OperationValidator {
+public:
+    virtual ~OperationValidator() = default;
+    // The error of operation `index`, its message prefixed "operation <index>: <path>: ".
+    std::optional<OperationError> validate(size_t index, const JsonNode &operation) const;
+
+protected:
+    virtual void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const = 0;
+
+private:
+    void check(const JsonNode &operation) const;
+};
+
+// Resource operations against profiles.
+class ResourceOperationValidator final : public OperationValidator {
 public:
     ResourceOperationValidator(const ProfileCatalog &catalog, PatternEngine &patterns)
         : catalog_(catalog), data_(catalog, patterns) {}
 
-    // The error of operation `index`, its message prefixed "operation <index>: <path>: ".
-    std::optional<OperationError> validate(size_t index, const JsonNode &operation) const;
+protected:
+    void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const override;
 
 private:
-    void check(const JsonNode &operation) const;
-    void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const;
-
     const ProfileCatalog &catalog_;
+    DataValidator data_;
+};
+
+// Relationship operations against relationship definitions.
+class RelationshipOperationValidator final : public OperationValidator {
+public:
+    RelationshipOperationValidator(const RelationshipCatalog &relationships, const ProfileCatalog &profiles,
+                                   PatternEngine &patterns)
+        : relationships_(relationships), data_(profiles, patterns) {}
+
+protected:
+    void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const override;
+
+private:
+    void check_endpoint(const JsonNode *endpoint, const std::string &expected_type, const PathFrame &path) const;
+    const RelationshipCatalog &relationships_;
     DataValidator data_;
 };
 

@@ -33,7 +33,7 @@ JsonNode request_operations(const JsonNode &request, size_t max_operations)
 }
 
 std::vector<RejectedOperation> validate_operations(const JsonNode &operations,
-                                                   const ResourceOperationValidator &validator,
+                                                   const OperationValidator &validator,
                                                    const std::function<void()> &every_1024)
 {
     std::vector<RejectedOperation> rejected;

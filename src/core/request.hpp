@@ -25,7 +25,7 @@ struct RejectedOperation {
 // Every invalid operation, in order. `every_1024` runs between operations, so the server can
 // honour query cancels and statement timeouts during long validations.
 std::vector<RejectedOperation> validate_operations(const JsonNode &operations,
-                                                   const ResourceOperationValidator &validator,
+                                                   const OperationValidator &validator,
                                                    const std::function<void()> &every_1024);
 
 // {"status": "REJECTED", "receipts": [...]}: FAILURE with its error for each rejected operation,

@@ -18,7 +18,7 @@ void _PG_init(void)
 {
     using namespace pg_bulk::pg;
     define_settings();
-    register_profile_cache_invalidation();
+    register_catalog_invalidation();
     register_commit_wakeup();
     if (process_shared_preload_libraries_in_progress) {
         request_worker_state();

@@ -1,7 +1,8 @@
-// SQL functions behind the profile tables: definition checks for the table trigger, and the
-// cache invalidation every write to bulk.profiles sends.
+// SQL functions behind the definition tables (bulk.profiles, bulk.relationship_definitions):
+// definition checks for their triggers, and the cache invalidation every write sends.
 #include "core/json_text.hpp"
 #include "core/profile_compiler.hpp"
+#include "core/relationship.hpp"
 #include "pg/jsonb_view.hpp"
 #include "pg/pattern_engine.hpp"
 #include "pg/pg_call.hpp"
@@ -14,6 +15,7 @@ using namespace pg_bulk::pg;
 extern "C" {
 PG_FUNCTION_INFO_V1(bulk_check_profile);
 PG_FUNCTION_INFO_V1(bulk_profiles_changed);
+PG_FUNCTION_INFO_V1(bulk_check_relationship);
 }
 
 // bulk._check_profile(key text, kind text, definition jsonb) RETURNS void: raises 22023 with the
@@ -45,8 +47,31 @@ Datum bulk_check_profile(PG_FUNCTION_ARGS)
     });
 }
 
-// Statement trigger on bulk.profiles: every backend drops its compiled profiles at commit
-// (this one at the next command).
+// bulk._check_relationship(key text, definition jsonb) RETURNS void: raises 22023 with the JSON
+// path of the first problem; share-locks the profiles it references.
+Datum bulk_check_relationship(PG_FUNCTION_ARGS)
+{
+    text *key_text = PG_GETARG_TEXT_PP(0);
+    Jsonb *definition = PG_GETARG_JSONB_P(1);
+    return sql_entry([&] {
+        std::string key(VARDATA_ANY(key_text), VARSIZE_ANY_EXHDR(key_text));
+        spi_connect();
+        JsonbReader reader;
+        PgPatternEngine patterns;
+        StoredProfileKinds kinds("", std::nullopt, true);
+        try {
+            compile_relationship(key, reader.root(definition), kinds, patterns);
+        } catch (const DefinitionError &error) {
+            throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
+                           "invalid definition of relationship " + quote_excerpt(key) + ": " + error.what());
+        }
+        spi_finish();
+        return Datum(0);
+    });
+}
+
+// Statement trigger on the definition tables: every backend drops its compiled definitions at
+// commit (this one at the next command).
 Datum bulk_profiles_changed(PG_FUNCTION_ARGS)
 {
     if (!CALLED_AS_TRIGGER(fcinfo))

@@ -3,9 +3,6 @@
 
 #include <unordered_map>
 
-#include "core/json_text.hpp"
-#include "core/request.hpp"
-#include "pg/ids.hpp"
 #include "pg/pg_call.hpp"
 #include "pg/spi.hpp"
 #include "pg/sql_arrays.hpp"
@@ -13,14 +10,6 @@
 namespace pg_bulk::pg {
 
 namespace {
-
-std::optional<JsonNode> object_member(const JsonNode &payload, std::string_view key)
-{
-    auto value = payload.find(key);
-    if (!value || value->is(JsonKind::Null))
-        return std::nullopt;
-    return value;
-}
 
 // What the batch does to one (type, id): known state before, and the state operations leave.
 struct KeyState {
@@ -71,8 +60,7 @@ void decide_outcomes(std::vector<PlannedOperation> &operations, std::unordered_m
         switch (operation.action) {
         case Action::Create:
             if (state.exists) {
-                operation.error = OperationError{ErrorType::AlreadyExists,
-                                                 "record with id '" + operation.id + "' already exists"};
+                operation.error = already_exists(operation);
                 continue;
             }
             break;
@@ -80,7 +68,7 @@ void decide_outcomes(std::vector<PlannedOperation> &operations, std::unordered_m
             break;
         case Action::Delete:
             if (!state.exists) {
-                operation.error = OperationError{ErrorType::NotFound, "record with id '" + operation.id + "' not found"};
+                operation.error = not_found(operation);
                 continue;
             }
             state.exists = false;
@@ -157,30 +145,6 @@ void write_net_effect(const std::vector<PlannedOperation> &operations,
 
 } // namespace
 
-std::vector<PlannedOperation> plan_operations(const JsonbReader &reader, const JsonNode &chunk, int32 chunk_first,
-                                              int32 first, int32 count, std::string_view bulk_id)
-{
-    std::vector<PlannedOperation> operations;
-    operations.reserve(count);
-    for (int32 seq = first; seq < first + count; ++seq) {
-        JsonNode operation = chunk.element(static_cast<size_t>(seq - chunk_first));
-        OperationSummary summary = summarize_operation(operation);
-        PlannedOperation planned;
-        planned.seq = seq;
-        planned.action = summary.action.value();
-        planned.type = std::string(summary.type.value());
-        planned.id = summary.id ? std::string(*summary.id) : generated_resource_id(bulk_id, static_cast<uint32_t>(seq));
-        if (planned.action != Action::Delete) {
-            JsonNode payload = *operation.find(payload_key(planned.action));
-            planned.data = object_member(payload, "data");
-            planned.contained = object_member(payload, "contained");
-            planned.meta = object_member(payload, "meta");
-        }
-        operations.push_back(std::move(planned));
-    }
-    return operations;
-}
-
 void apply_resource_batch(std::vector<PlannedOperation> &operations)
 {
     std::unordered_map<std::string, KeyState> keys;
@@ -188,37 +152,6 @@ void apply_resource_batch(std::vector<PlannedOperation> &operations)
     probe_existing(operations, keys);
     decide_outcomes(operations, keys);
     write_net_effect(operations, keys);
-}
-
-OperationError error_from_sqlstate(const PlannedOperation &operation, int sqlstate, const char *message)
-{
-    if (sqlstate == ERRCODE_UNIQUE_VIOLATION)
-        return OperationError{ErrorType::AlreadyExists, "record with id '" + operation.id + "' already exists"};
-    if (sqlstate == ERRCODE_INSUFFICIENT_PRIVILEGE)
-        return OperationError{ErrorType::Forbidden, message};
-    return OperationError{ErrorType::Internal, message, unpack_sql_state(sqlstate)};
-}
-
-void insert_receipts(std::string_view bulk_id, const std::vector<PlannedOperation> &operations)
-{
-    ArrayBuilder seqs(INT4OID), statuses(TEXTOID), errors(JSONBOID);
-    for (const PlannedOperation &operation : operations) {
-        seqs.add_int4(operation.seq);
-        statuses.add_text(operation.error ? "FAILURE" : "SUCCESS");
-        if (operation.error) {
-            std::string text;
-            append_error_json(text, *operation.error);
-            errors.add_jsonb(pg_call([&] {
-                return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str())));
-            }));
-        } else {
-            errors.add_null();
-        }
-    }
-    spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, status, error) "
-                "SELECT $1, * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int4[]), "
-                "pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.jsonb[]))",
-                {text_arg(bulk_id), seqs.argument(), statuses.argument(), errors.argument()});
 }
 
 } // namespace pg_bulk::pg

@@ -1,6 +1,6 @@
-// bulk.submit_resources / bulk.validate_resources (DESIGN §3): validate a whole request against
-// the cached profiles, then either answer REJECTED, or queue it as a task in the caller's
-// transaction and answer ACCEPTED.
+// bulk.submit_resources / validate_resources / submit_relationships / validate_relationships
+// (DESIGN §3): validate a whole request against the cached definitions, then either answer
+// REJECTED, or queue it as a task in the caller's transaction and answer ACCEPTED.
 #include <optional>
 #include <string>
 
@@ -24,6 +24,12 @@ constexpr size_t operations_per_chunk = 1000;
 constexpr size_t max_idempotency_key_length = 200;
 
 enum class Mode { Queue, DryRun };
+enum class Target { Resources, Relationships };
+
+const char *target_name(Target target)
+{
+    return target == Target::Resources ? "resources" : "relationships";
+}
 
 void check_request_size(Datum request)
 {
@@ -58,15 +64,17 @@ std::optional<std::string> earlier_submission(const std::string &key)
 
 // Writes the task and its operation chunks. Returns the bulk id that holds the request: ours, or
 // that of a concurrent submit with the same idempotency key that committed first.
-std::string queue_task(const JsonbReader &reader, const JsonNode &operations, const std::optional<std::string> &key)
+std::string queue_task(const JsonbReader &reader, const JsonNode &operations, Target target,
+                       const std::optional<std::string> &key)
 {
     std::string bulk_id = new_bulk_id();
     size_t count = operations.size();
     SpiResult inserted = spi_execute(
         "INSERT INTO bulk.tasks (bulk_id, target, submitted_by, idempotency_key, operation_count) "
-        "VALUES ($1, 'resources', $2, $3, $4) "
+        "VALUES ($1, $5, $2, $3, $4) "
         "ON CONFLICT (submitted_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING bulk_id",
-        {text_arg(bulk_id), oid_arg(GetUserId()), optional_text_arg(key), int4_arg(static_cast<int32>(count))});
+        {text_arg(bulk_id), oid_arg(GetUserId()), optional_text_arg(key), int4_arg(static_cast<int32>(count)),
+         text_arg(target_name(target))});
     if (inserted.count() == 0)
         return earlier_submission(*key).value();
     for (size_t first = 0; first < count; first += operations_per_chunk) {
@@ -83,7 +91,7 @@ std::string queue_task(const JsonbReader &reader, const JsonNode &operations, co
 }
 
 // The answer document (JSON text) of a submit or dry run. Runs SPI-connected.
-std::string answer(FunctionCallInfo fcinfo, Mode mode)
+std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
 {
     if (PG_ARGISNULL(0))
         throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "bulk request must be a JSON object, got SQL NULL");
@@ -97,21 +105,25 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode)
     const Jsonb *document = pg_call([&] { return DatumGetJsonbP(raw); });
     JsonbReader reader;
     JsonNode operations = request_operations(reader.root(document), static_cast<size_t>(max_operations));
-    auto catalog = profile_catalog();
+    auto definitions = catalog();
     PgPatternEngine patterns;
-    ResourceOperationValidator validator(*catalog, patterns);
+    ResourceOperationValidator resource_validator(*definitions, patterns);
+    RelationshipOperationValidator relationship_validator(*definitions, *definitions, patterns);
+    const OperationValidator &validator = target == Target::Resources
+                                              ? static_cast<const OperationValidator &>(resource_validator)
+                                              : relationship_validator;
     auto rejected = validate_operations(operations, validator, check_for_interrupts);
     if (!rejected.empty())
         return rejected_document(operations, rejected);
     if (mode == Mode::DryRun)
         return valid_document();
-    return accepted_document(queue_task(reader, operations, key));
+    return accepted_document(queue_task(reader, operations, target, key));
 }
 
-Datum run(FunctionCallInfo fcinfo, Mode mode)
+Datum run(FunctionCallInfo fcinfo, Mode mode, Target target)
 {
     spi_connect();
-    std::string document = answer(fcinfo, mode);
+    std::string document = answer(fcinfo, mode, target);
     spi_finish();
     return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(document.c_str())); });
 }
@@ -124,16 +136,30 @@ using namespace pg_bulk::pg;
 extern "C" {
 PG_FUNCTION_INFO_V1(bulk_submit_resources);
 PG_FUNCTION_INFO_V1(bulk_validate_resources);
+PG_FUNCTION_INFO_V1(bulk_submit_relationships);
+PG_FUNCTION_INFO_V1(bulk_validate_relationships);
 }
 
 // bulk.submit_resources(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
 Datum bulk_submit_resources(PG_FUNCTION_ARGS)
 {
-    return sql_entry([&] { return run(fcinfo, Mode::Queue); });
+    return sql_entry([&] { return run(fcinfo, Mode::Queue, Target::Resources); });
 }
 
 // bulk.validate_resources(request jsonb) RETURNS jsonb
 Datum bulk_validate_resources(PG_FUNCTION_ARGS)
 {
-    return sql_entry([&] { return run(fcinfo, Mode::DryRun); });
+    return sql_entry([&] { return run(fcinfo, Mode::DryRun, Target::Resources); });
+}
+
+// bulk.submit_relationships(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
+Datum bulk_submit_relationships(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&] { return run(fcinfo, Mode::Queue, Target::Relationships); });
+}
+
+// bulk.validate_relationships(request jsonb) RETURNS jsonb
+Datum bulk_validate_relationships(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&] { return run(fcinfo, Mode::DryRun, Target::Relationships); });
 }

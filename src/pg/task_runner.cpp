@@ -8,6 +8,8 @@
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
 #include "pg/pg_call.hpp"
+#include "pg/profile_cache.hpp"
+#include "pg/relationship_batch.hpp"
 #include "pg/resource_batch.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
@@ -37,6 +39,7 @@ constexpr int32 one_by_one_batch = 50;
 
 struct ClaimedTask {
     std::string bulk_id;
+    bool relationships = false;  // target
     Oid submitted_by = InvalidOid;
     int32 operation_count = 0;
     int32 next = 0;  // first operation without a final receipt
@@ -131,7 +134,7 @@ bool claim_next_task(ClaimedTask &task)
         if (!extension_present())
             return false;
         SpiResult rows = spi_execute(
-            "SELECT bulk_id, submitted_by, operation_count, applied_count, attempts FROM bulk.tasks "
+            "SELECT bulk_id, submitted_by, operation_count, applied_count, attempts, target FROM bulk.tasks "
             "WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
             {});
         if (rows.count() == 0)
@@ -141,6 +144,7 @@ bool claim_next_task(ClaimedTask &task)
         task.operation_count = std::stoi(rows.text(0, 3));
         task.next = std::stoi(rows.text(0, 4));
         int attempts = std::stoi(rows.text(0, 5));
+        task.relationships = rows.text(0, 6) == "relationships";
         if (attempts >= max_attempts) {
             fail_task(task, "the worker was interrupted " + std::to_string(attempts) +
                                 " times while applying this task; giving up");
@@ -176,8 +180,31 @@ void as_role(Oid role, Body &&body)
     SetUserIdAndSecContext(saved_user, saved_context);
 }
 
+// The operations' effects, as the submitting role.
+void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
+{
+    as_role(task.submitted_by, [&] {
+        if (task.relationships)
+            apply_relationship_batch(operations, definitions);
+        else
+            apply_resource_batch(operations);
+    });
+}
+
+// A task whose resource type is no longer defined cannot go on (relationship batches check their
+// definitions themselves).
+void check_profiles_exist(const ClaimedTask &task, const std::vector<PlannedOperation> &operations,
+                          const Catalog &definitions)
+{
+    if (task.relationships)
+        return;
+    for (const PlannedOperation &operation : operations)
+        if (!definitions.find(operation.type))
+            throw TaskCannotContinue("profile '" + operation.type + "' was dropped");
+}
+
 // One operation per subtransaction: a failing operation undoes only itself.
-void apply_one_by_one(const ClaimedTask &task, std::vector<PlannedOperation> &operations)
+void apply_one_by_one(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
 {
     for (PlannedOperation &operation : operations) {
         MemoryContext context = CurrentMemoryContext;
@@ -185,12 +212,12 @@ void apply_one_by_one(const ClaimedTask &task, std::vector<PlannedOperation> &op
         pg_call([] { BeginInternalSubTransaction(nullptr); });
         std::vector<PlannedOperation> one(1, operation);
         try {
-            as_role(task.submitted_by, [&] { apply_resource_batch(one); });
+            apply_operations(task, one, definitions);
             pg_call([] { ReleaseCurrentSubTransaction(); });
             operation = one.front();
         } catch (const PgError &error) {
             pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
-            operation.error = error_from_sqlstate(operation, error.data()->sqlerrcode, error.data()->message);
+            operation.error = error_from_postgres(operation, *error.data());
         }
         MemoryContextSwitchTo(context);
         CurrentResourceOwner = owner;
@@ -238,13 +265,15 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
         planned.resize(operations_to_take(task, planned.size()));
         if (planned.empty())
             return BatchResult::Applied;
+        auto definitions = catalog();
+        check_profiles_exist(task, planned, *definitions);
         if (!submitter_exists(task.submitted_by)) {
             for (PlannedOperation &operation : planned)
                 operation.error = OperationError{ErrorType::Forbidden, "the role that submitted this task no longer exists"};
         } else if (one_by_one) {
-            apply_one_by_one(task, planned);
+            apply_one_by_one(task, planned, *definitions);
         } else {
-            as_role(task.submitted_by, [&] { apply_resource_batch(planned); });
+            apply_operations(task, planned, *definitions);
         }
         insert_receipts(task.bulk_id, planned);
         int32 applied = task.next + static_cast<int32>(planned.size());
@@ -332,7 +361,18 @@ RunResult run_next_task()
             return RunResult::Stopped;
         }
         int32 before = task.next;
-        if (apply_batch_with_fallback(task) == BatchResult::Cancelled) {
+        BatchResult result;
+        try {
+            result = apply_batch_with_fallback(task);
+        } catch (const TaskCannotContinue &reason) {
+            in_transaction([&] {
+                fail_task(task, reason.what());
+                return 0;
+            });
+            publish_progress("", 0);
+            return RunResult::Finished;
+        }
+        if (result == BatchResult::Cancelled) {
             publish_progress("", 0);
             return RunResult::Finished;
         }
