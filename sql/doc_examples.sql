@@ -21,6 +21,13 @@ SELECT bulk.define_profile('provider', '{
     "address":        {"type": "object", "properties": {"city": {"type": "symbol"}}}},
   "contained": {
     "openingHours": {"types": ["hours"], "cardinality": "0:*"}}}');
+SELECT bulk.define_profile('office', '{"properties": {"name": {"type": "symbol", "rules": {"required": true}}}}');
+SELECT bulk.define_relationship('worksAt', '{
+  "description": "A provider works at an office",
+  "from": {"profileKey": "provider"},
+  "to":   {"profileKey": "office"},
+  "cardinality": "1:N",
+  "properties": {"since": {"type": "date"}}}');
 -- from docs/api.md
 SELECT bulk.submit_resources('{"operations": [
   {"action": "CREATE", "create": {"type": "provider", "id": "p1", "data": {"name": "Ann", "practiceNumber": 1234}}},
@@ -34,6 +41,12 @@ SELECT bulk.validate_resources('{"operations": [
 --   {"id": "p2", "type": "provider", "action": "CREATE", "status": "FAILURE",
 --    "error": {"code": 400, "type": "INVALID_VALUE",
 --              "message": "operation 1: create.data.practiceNumber: expected integer, got string"}}]}
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "office", "id": "o1", "data": {"name": "Main street"}}}]}') ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+SELECT bulk.submit_relationships('{"operations": [
+  {"action": "CREATE", "create": {"type": "worksAt", "id": "w1", "from": {"type": "provider", "id": "p1"},
+                                  "to": {"type": "office", "id": "o1"}, "data": {"since": "2021-03"}}}]}') ->> 'status';
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
