@@ -16,7 +16,8 @@ COMMENT ON TABLE bulk.profiles IS 'Schemas of resource types; every write is val
 
 -- Raises 22023 naming the JSON path of the first problem in a definition.
 CREATE FUNCTION bulk._check_profile(key text, kind text, definition jsonb) RETURNS void
-    AS 'MODULE_PATHNAME', 'bulk_check_profile' LANGUAGE C STRICT VOLATILE;
+    AS 'MODULE_PATHNAME', 'bulk_check_profile' LANGUAGE C STRICT VOLATILE
+    SET search_path = pg_catalog, pg_temp;
 
 -- Statement trigger: tells every backend to drop its compiled profiles.
 CREATE FUNCTION bulk._profiles_changed() RETURNS trigger
@@ -150,7 +151,8 @@ COMMENT ON TABLE bulk.relationship_definitions IS 'Schemas of relationship types
 
 -- Raises 22023 naming the JSON path of the first problem in a definition.
 CREATE FUNCTION bulk._check_relationship(key text, definition jsonb) RETURNS void
-    AS 'MODULE_PATHNAME', 'bulk_check_relationship' LANGUAGE C STRICT VOLATILE;
+    AS 'MODULE_PATHNAME', 'bulk_check_relationship' LANGUAGE C STRICT VOLATILE
+    SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION bulk._relationship_before_write() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -299,13 +301,17 @@ CREATE TABLE bulk.task_logs (
 );
 
 CREATE FUNCTION bulk.submit_resources(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'bulk_submit_resources' LANGUAGE C VOLATILE;
+    AS 'MODULE_PATHNAME', 'bulk_submit_resources' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION bulk.validate_resources(request jsonb) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'bulk_validate_resources' LANGUAGE C STRICT STABLE;
+    AS 'MODULE_PATHNAME', 'bulk_validate_resources' LANGUAGE C STRICT STABLE
+    SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION bulk.submit_relationships(request jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'bulk_submit_relationships' LANGUAGE C VOLATILE;
+    AS 'MODULE_PATHNAME', 'bulk_submit_relationships' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION bulk.validate_relationships(request jsonb) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'bulk_validate_relationships' LANGUAGE C STRICT STABLE;
+    AS 'MODULE_PATHNAME', 'bulk_validate_relationships' LANGUAGE C STRICT STABLE
+    SET search_path = pg_catalog, pg_temp;
 
 -- The id a CREATE without one gets: derived from the bulk id and the operation index.
 CREATE FUNCTION bulk._generated_id(bulk_id text, seq integer) RETURNS text
@@ -399,7 +405,8 @@ $$;
 CREATE FUNCTION bulk._hint_cancel(bulk_id text) RETURNS void
     AS 'MODULE_PATHNAME', 'bulk_hint_cancel' LANGUAGE C STRICT VOLATILE;
 
-CREATE FUNCTION bulk.cancel(bulk_id text) RETURNS jsonb
+-- The cancel itself, run as the extension's owner by bulk._cancel_visible_task.
+CREATE FUNCTION bulk._cancel_task(bulk_id text) RETURNS void
 LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     task_status text;
@@ -407,22 +414,34 @@ DECLARE
 BEGIN
     -- Tell a worker applying this task to stop after the operation in flight; the row lock below
     -- then waits for it to commit what it applied.
-    PERFORM bulk._hint_cancel(cancel.bulk_id);
+    PERFORM bulk._hint_cancel(_cancel_task.bulk_id);
     SELECT t.status, t.applied_count INTO task_status, applied
-      FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) cancel.bulk_id FOR UPDATE;
+      FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) _cancel_task.bulk_id FOR UPDATE;
     IF NOT FOUND THEN
-        PERFORM bulk._raise_unknown_task(cancel.bulk_id);
+        PERFORM bulk._raise_unknown_task(_cancel_task.bulk_id);
     END IF;
     IF task_status OPERATOR(pg_catalog.=) 'PENDING' THEN
         UPDATE bulk.tasks t SET status = 'CANCELLED', finished_at = pg_catalog.clock_timestamp()
-         WHERE t.bulk_id OPERATOR(pg_catalog.=) cancel.bulk_id;
+         WHERE t.bulk_id OPERATOR(pg_catalog.=) _cancel_task.bulk_id;
         INSERT INTO bulk.task_logs (bulk_id, level, message)
-        VALUES (cancel.bulk_id, 'INFO',
+        VALUES (_cancel_task.bulk_id, 'INFO',
                 CASE WHEN applied OPERATOR(pg_catalog.=) 0 THEN 'cancelled before any operation was applied'
                      ELSE pg_catalog.format('cancelled after %s operations; the others are CANCELLED', applied) END);
         PERFORM pg_catalog.pg_notify('bulk_task',
-            pg_catalog.jsonb_build_object('bulkId', cancel.bulk_id, 'status', 'CANCELLED')::text);
+            pg_catalog.jsonb_build_object('bulkId', _cancel_task.bulk_id, 'status', 'CANCELLED')::text);
     END IF;
+END
+$$;
+
+-- Cancels the task if the caller can see it (P0002 otherwise), writing as the extension's owner.
+CREATE FUNCTION bulk._cancel_visible_task(bulk_id text) RETURNS void
+    AS 'MODULE_PATHNAME', 'bulk_cancel_visible_task' LANGUAGE C STRICT VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION bulk.cancel(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM bulk._cancel_visible_task(cancel.bulk_id);
     RETURN bulk.task(cancel.bulk_id);
 END
 $$;
@@ -502,7 +521,7 @@ BEGIN
 END
 $$;
 
-CREATE VIEW bulk.queue AS
+CREATE VIEW bulk.queue WITH (security_invoker = true) AS
     SELECT t.queue_position, t.bulk_id, pg_catalog.pg_get_userbyid(t.submitted_by) AS submitted_by, t.target,
            t.submitted_at, t.started_at, t.operation_count, t.applied_count,
            pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count OPERATOR(pg_catalog./) t.operation_count, 1)
@@ -531,6 +550,69 @@ BEGIN
     END IF;
 END
 $$;
+
+-------------------------------------------------------------------------------------------------
+-- Roles and privileges (DESIGN §8). Roles are cluster-wide: created once, reused afterwards.
+-------------------------------------------------------------------------------------------------
+DO $$
+DECLARE
+    role_name text;
+BEGIN
+    FOREACH role_name IN ARRAY ARRAY['bulk_reader', 'bulk_writer', 'bulk_admin'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) role_name) THEN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+        END IF;
+    END LOOP;
+END
+$$;
+GRANT bulk_reader, bulk_writer TO bulk_admin;
+
+-- Nothing is PUBLIC: the functions are the API, granted per role.
+REVOKE ALL ON ALL TABLES IN SCHEMA bulk FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA bulk FROM PUBLIC;
+GRANT USAGE ON SCHEMA bulk TO bulk_reader, bulk_writer, bulk_admin;
+
+GRANT SELECT ON bulk.resources, bulk.relationships, bulk.profiles, bulk.relationship_definitions TO bulk_reader;
+
+-- Writers submit and follow their own tasks. The worker applies a task as its submitter, so
+-- writers hold the write privileges on the stored data that the operations need.
+GRANT SELECT ON bulk.profiles, bulk.relationship_definitions TO bulk_writer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON bulk.resources, bulk.relationships TO bulk_writer;
+GRANT SELECT ON bulk.tasks, bulk.task_operations, bulk.operation_results, bulk.task_logs, bulk.queue TO bulk_writer;
+GRANT EXECUTE ON FUNCTION
+    bulk.submit_resources(jsonb, text), bulk.validate_resources(jsonb),
+    bulk.submit_relationships(jsonb, text), bulk.validate_relationships(jsonb),
+    bulk.task(text, boolean), bulk.receipts(text), bulk.cancel(text), bulk.metrics(text), bulk.logs(text),
+    bulk.wait(text, interval),
+    bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._receipt_rows(text, text),
+    bulk._receipt_json(text, text, text, text, integer, text, text, timestamptz), bulk._generated_id(text, integer)
+    TO bulk_writer;
+
+-- Admins define profiles and relationship definitions, and see and cancel every task.
+GRANT SELECT, INSERT, UPDATE, DELETE ON bulk.profiles, bulk.relationship_definitions TO bulk_admin;
+GRANT SELECT ON bulk.workers TO bulk_admin;
+GRANT EXECUTE ON FUNCTION
+    bulk.define_profile(text, jsonb, text), bulk.drop_profile(text),
+    bulk.define_relationship(text, jsonb), bulk.drop_relationship(text),
+    bulk._check_profile(text, text, jsonb), bulk._check_relationship(text, jsonb), bulk._profile_user(text),
+    bulk._worker_status()
+    TO bulk_admin;
+
+-- A role sees its own tasks; bulk_admin members see all. Another role's task looks unknown.
+ALTER TABLE bulk.tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE bulk.task_operations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE bulk.operation_results ENABLE ROW LEVEL SECURITY;
+ALTER TABLE bulk.task_logs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_tasks ON bulk.tasks FOR SELECT
+    USING (submitted_by OPERATOR(pg_catalog.=)
+               (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
+           OR pg_catalog.pg_has_role('bulk_admin', 'USAGE'));
+CREATE POLICY own_task_operations ON bulk.task_operations FOR SELECT
+    USING (EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task_operations.bulk_id));
+CREATE POLICY own_operation_results ON bulk.operation_results FOR SELECT
+    USING (EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) operation_results.bulk_id));
+CREATE POLICY own_task_logs ON bulk.task_logs FOR SELECT
+    USING (EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task_logs.bulk_id));
 
 SELECT pg_catalog.pg_extension_config_dump('bulk.profiles', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.resources', '');

@@ -104,9 +104,7 @@ SELECT count(*) AS tasks_with_key FROM bulk.tasks WHERE idempotency_key = 'night
 SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider"}}]}', 'k2') ->> 'status';
 SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "k"}}]}', 'k2') ->> 'status';
 -- Another role has its own key space.
-CREATE ROLE bulk_test_other;
-GRANT USAGE ON SCHEMA bulk TO bulk_test_other;
-GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA bulk TO bulk_test_other;
+CREATE ROLE bulk_test_other IN ROLE bulk_writer;
 SET ROLE bulk_test_other;
 SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "i1"}}]}',
                              'nightly-2026-11-25') ->> 'bulkId' <> :'first_id' AS other_role_gets_new_task;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/request.hpp"
+#include "pg/identity.hpp"
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
 #include "pg/pattern_engine.hpp"
@@ -53,10 +54,10 @@ std::optional<std::string> read_idempotency_key(FunctionCallInfo fcinfo)
 }
 
 // The bulk id an earlier submit by this role queued under the same key, if any.
-std::optional<std::string> earlier_submission(const std::string &key)
+std::optional<std::string> earlier_submission(const std::string &key, Oid submitter)
 {
     SpiResult rows = spi_execute("SELECT bulk_id FROM bulk.tasks WHERE submitted_by = $1 AND idempotency_key = $2",
-                                 {oid_arg(GetUserId()), text_arg(key)});
+                                 {oid_arg(submitter), text_arg(key)});
     if (rows.count() == 0)
         return std::nullopt;
     return rows.text(0, 1);
@@ -64,8 +65,8 @@ std::optional<std::string> earlier_submission(const std::string &key)
 
 // Writes the task and its operation chunks. Returns the bulk id that holds the request: ours, or
 // that of a concurrent submit with the same idempotency key that committed first.
-std::string queue_task(const JsonbReader &reader, const JsonNode &operations, Target target,
-                       const std::optional<std::string> &key)
+std::string write_task(const JsonbReader &reader, const JsonNode &operations, Target target,
+                       const std::optional<std::string> &key, Oid submitter)
 {
     std::string bulk_id = new_bulk_id();
     size_t count = operations.size();
@@ -73,10 +74,10 @@ std::string queue_task(const JsonbReader &reader, const JsonNode &operations, Ta
         "INSERT INTO bulk.tasks (bulk_id, target, submitted_by, idempotency_key, operation_count) "
         "VALUES ($1, $5, $2, $3, $4) "
         "ON CONFLICT (submitted_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING bulk_id",
-        {text_arg(bulk_id), oid_arg(GetUserId()), optional_text_arg(key), int4_arg(static_cast<int32>(count)),
+        {text_arg(bulk_id), oid_arg(submitter), optional_text_arg(key), int4_arg(static_cast<int32>(count)),
          text_arg(target_name(target))});
     if (inserted.count() == 0)
-        return earlier_submission(*key).value();
+        return earlier_submission(*key, submitter).value();
     for (size_t first = 0; first < count; first += operations_per_chunk) {
         size_t end = std::min(count, first + operations_per_chunk);
         Jsonb *chunk = jsonb_array_slice(reader, operations, first, end);
@@ -86,6 +87,17 @@ std::string queue_task(const JsonbReader &reader, const JsonNode &operations, Ta
     }
     spi_execute("INSERT INTO bulk.task_logs (bulk_id, level, message) VALUES ($1, 'INFO', $2)",
                 {text_arg(bulk_id), text_arg("accepted " + std::to_string(count) + " operations")});
+    return bulk_id;
+}
+
+// Queues the task as the extension's owner (callers cannot write the task tables), recording the
+// caller as its submitter, and wakes the worker when the caller's transaction commits.
+std::string queue_task(const JsonbReader &reader, const JsonNode &operations, Target target,
+                       const std::optional<std::string> &key)
+{
+    Oid submitter = GetUserId();
+    std::string bulk_id;
+    as_role(extension_owner(), [&] { bulk_id = write_task(reader, operations, target, key, submitter); });
     wake_worker_at_commit();
     return bulk_id;
 }
@@ -99,7 +111,7 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
     check_request_size(raw);
     std::optional<std::string> key = mode == Mode::Queue ? read_idempotency_key(fcinfo) : std::nullopt;
     if (key) {
-        if (auto earlier = earlier_submission(*key))
+        if (auto earlier = earlier_submission(*key, GetUserId()))
             return accepted_document(*earlier);
     }
     const Jsonb *document = pg_call([&] { return DatumGetJsonbP(raw); });

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "pg/identity.hpp"
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
 #include "pg/pg_call.hpp"
@@ -163,23 +164,6 @@ bool claim_next_task(ClaimedTask &task)
     });
 }
 
-bool submitter_exists(Oid role)
-{
-    return pg_call([&] { return SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)); });
-}
-
-// Runs `body` with the submitting role's identity, as SECURITY DEFINER functions do.
-template <typename Body>
-void as_role(Oid role, Body &&body)
-{
-    Oid saved_user;
-    int saved_context;
-    GetUserIdAndSecContext(&saved_user, &saved_context);
-    SetUserIdAndSecContext(role, saved_context | SECURITY_LOCAL_USERID_CHANGE);
-    body();  // on error the (sub)transaction abort restores the identity
-    SetUserIdAndSecContext(saved_user, saved_context);
-}
-
 // The operations' effects, as the submitting role.
 void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
 {
@@ -267,9 +251,11 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
             return BatchResult::Applied;
         auto definitions = catalog();
         check_profiles_exist(task, planned, *definitions);
-        if (!submitter_exists(task.submitted_by)) {
+        if (!may_write(task.submitted_by)) {
             for (PlannedOperation &operation : planned)
-                operation.error = OperationError{ErrorType::Forbidden, "the role that submitted this task no longer exists"};
+                operation.error = OperationError{ErrorType::Forbidden,
+                                                 "the role that submitted this task no longer exists or is no "
+                                                 "longer a member of bulk_writer"};
         } else if (one_by_one) {
             apply_one_by_one(task, planned, *definitions);
         } else {

@@ -100,6 +100,8 @@ void pg_bulk_worker_main(Datum)
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnection(worker_database, nullptr, 0);
     pgstat_report_appname("pg_bulk worker");
+    // Nothing a user creates in another schema can shadow what the worker's statements call.
+    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
     publish_worker_started(MyDatabaseId);
     publish_paused(!worker_enabled);
     on_shmem_exit(on_worker_exit, 0);

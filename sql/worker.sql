@@ -1,0 +1,411 @@
+-- The background worker (DESIGN §5, §6; issue 3): applying queued tasks in order, receipts, the
+-- lifecycle functions (task, receipts, cancel, metrics, logs, wait), NOTIFY, the views, pause/resume.
+-- The test configuration starts the worker paused (pg_bulk.enabled = off); this file switches it on
+-- and off with ALTER SYSTEM + reload, waits for it with bulk.wait or bounded polls (never fixed
+-- sleeps), and leaves it paused. Bulk ids, pids and times differ from run to run: only derived
+-- values are printed.
+SET client_min_messages = warning;
+-- A worker still applying (an earlier file may have switched it on) must be paused before the
+-- extension is dropped under it.
+DO $$
+DECLARE
+    deadline timestamptz := clock_timestamp() + interval '30 seconds';
+BEGIN
+    IF to_regclass('bulk.workers') IS NOT NULL THEN
+        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
+            PERFORM pg_sleep(0.01);
+        END LOOP;
+    END IF;
+END
+$$;
+DROP EXTENSION IF EXISTS pg_bulk CASCADE;
+CREATE EXTENSION pg_bulk;
+RESET client_min_messages;
+\set VERBOSITY terse
+
+CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE statement;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+
+-- Polls a boolean SQL expression until it holds (true) or 30 seconds have passed (false).
+CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    deadline timestamptz := clock_timestamp() + interval '30 seconds';
+    met boolean;
+BEGIN
+    LOOP
+        PERFORM pg_stat_clear_snapshot();  -- pg_stat_activity is otherwise read once per transaction
+        EXECUTE 'SELECT ' || condition INTO met;
+        IF met THEN
+            RETURN true;
+        ELSIF clock_timestamp() >= deadline THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+END
+$$;
+
+-- A task document without its (random) bulk id, completedAt shown as whether it is there, and a
+-- generated resource id shown as <generated>.
+CREATE FUNCTION pg_temp.masked(document jsonb, generated text DEFAULT NULL) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT (document - 'bulkId') || jsonb_build_object('receipts', (
+        SELECT coalesce(jsonb_agg((r - 'completedAt')
+                                  || CASE WHEN r ->> 'id' = generated THEN '{"id": "<generated>"}'::jsonb
+                                          ELSE '{}'::jsonb END
+                                  || jsonb_build_object('completedAt', r ? 'completedAt') ORDER BY n), '[]')
+          FROM jsonb_array_elements(document -> 'receipts') WITH ORDINALITY AS e(r, n)))
+$$;
+
+-- bulk.metrics without its times: the values that do not depend on timing, and the kind of the others.
+CREATE FUNCTION pg_temp.metrics_shape(metrics jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_object_agg(key, CASE WHEN key IN ('status', 'operations', 'counts') THEN value
+                                      ELSE to_jsonb(jsonb_typeof(value)) END)
+      FROM jsonb_each(metrics - 'bulkId')
+$$;
+
+-- bulk.logs with the worker's pid and counts that depend on timing masked.
+CREATE FUNCTION pg_temp.log_lines(bulk_id text) RETURNS TABLE (level text, message text) LANGUAGE sql AS $$
+    SELECT level, regexp_replace(message, 'pid \d+', 'pid <pid>') FROM bulk.logs(bulk_id)
+$$;
+
+SELECT bulk.define_profile('hours', '{
+  "properties": {
+    "day":   {"type": "code", "rules": {"required": true}},
+    "opens": {"type": "time"}}}', 'CONTAINED');
+SELECT bulk.define_profile('provider', '{
+  "properties": {
+    "name":           {"type": "symbol", "rules": {"required": true}},
+    "practiceNumber": {"type": "integer"},
+    "address":        {"type": "object", "properties": {"city": {"type": "symbol"}}}},
+  "contained": {
+    "openingHours": {"types": ["hours"], "cardinality": "0:*"}}}');
+
+-------------------------------------------------------------------------------------------------
+-- The worker process: one, serving this database, visible in pg_stat_activity and bulk.workers.
+-------------------------------------------------------------------------------------------------
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE paused)') AS worker_is_paused;
+SELECT datname, backend_type, application_name FROM pg_stat_activity WHERE backend_type = 'pg_bulk worker';
+SELECT (SELECT count(*) FROM bulk.workers) AS workers,
+       w.pid = a.pid AS same_pid_as_pg_stat_activity, w.database, w.current_task, w.operations_applied,
+       w.last_activity <= now() AS last_activity_known, w.paused
+  FROM bulk.workers w, pg_stat_activity a WHERE a.backend_type = 'pg_bulk worker';
+
+-------------------------------------------------------------------------------------------------
+-- Paused: submissions queue, nothing is applied.
+-------------------------------------------------------------------------------------------------
+-- t1: operations run in request order (CREATE x, DELETE x, CREATE x).
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "x", "data": {"name": "first x"}}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "x"}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "x", "data": {"name": "second x"}}}]}') ->> 'bulkId' AS t1 \gset
+-- t2 and t3: tasks start in submission order, so t3's UPSERT of o1 wins.
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "o1", "data": {"name": "written by t2"}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "o2", "data": {"name": "only in t2"}}}]}') ->> 'bulkId' AS t2 \gset
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "o1", "data": {"name": "written by t3"}}}]}') ->> 'bulkId' AS t3 \gset
+-- t4: cancelled before it starts.
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "c1", "data": {"name": "never"}}},
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "c2", "data": {"name": "never"}}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "x"}}]}') ->> 'bulkId' AS t4 \gset
+
+-- bulk.queue: the pending tasks in submission order, with their progress.
+SELECT CASE bulk_id WHEN :'t1' THEN 't1' WHEN :'t2' THEN 't2' WHEN :'t3' THEN 't3' WHEN :'t4' THEN 't4' END AS task,
+       submitted_by, target, started_at IS NULL AS not_started, operation_count, applied_count, percent_done
+  FROM bulk.queue;
+SELECT bool_and(queue_position > previous) AS queue_positions_increase
+  FROM (SELECT queue_position, lag(queue_position, 1, 0::bigint) OVER (ORDER BY queue_position) AS previous
+          FROM bulk.queue) q;
+
+-- bulk.wait with a short timeout on a paused task: the task is still PENDING when it returns.
+SELECT clock_timestamp() AS wait_began \gset
+SELECT pg_temp.masked(bulk.wait(:'t1', '200 milliseconds')) AS t1_after_timeout;
+SELECT clock_timestamp() - :'wait_began'::timestamptz >= interval '200 milliseconds' AS waited_for_the_timeout;
+SELECT seq, action, type, id, status, error_code, error_type, error_message, completed_at FROM bulk.receipts(:'t1');
+SELECT pg_temp.metrics_shape(bulk.metrics(:'t1')) AS t1_pending_metrics;
+SELECT * FROM pg_temp.log_lines(:'t1');
+
+-- Cancel before the task starts: CANCELLED, every receipt CANCELLED. A second cancel answers the same.
+SELECT bulk.cancel(:'t4') AS first_cancel \gset
+SELECT pg_temp.masked(:'first_cancel') AS cancelled_before_start;
+SELECT bulk.cancel(:'t4') = :'first_cancel'::jsonb AS second_cancel_same_answer,
+       bulk.task(:'t4') = :'first_cancel'::jsonb AS task_same_answer;
+SELECT status, applied_count, started_at IS NULL AS never_started, finished_at IS NOT NULL AS finished
+  FROM bulk.tasks WHERE bulk_id = :'t4';
+SELECT seq, action, id, status, error_code, completed_at FROM bulk.receipts(:'t4');
+SELECT pg_temp.metrics_shape(bulk.metrics(:'t4')) AS t4_metrics;
+SELECT * FROM pg_temp.log_lines(:'t4');
+SELECT CASE bulk_id WHEN :'t1' THEN 't1' WHEN :'t2' THEN 't2' WHEN :'t3' THEN 't3' WHEN :'t4' THEN 't4' END AS task
+  FROM bulk.queue;
+SELECT count(*) AS resources_while_paused FROM bulk.resources;
+
+-------------------------------------------------------------------------------------------------
+-- Resume (pg_bulk.enabled = on): the queued tasks run in order; each end is NOTIFYed on bulk_task.
+-- psql prints a notification with the sender's pid, so this part's output goes to a file that is
+-- read back below with the pid checked and masked. From here on the poll interval is an hour: the
+-- worker must be woken by the submitting transactions' commits.
+-------------------------------------------------------------------------------------------------
+\getenv abs_builddir PG_ABS_BUILDDIR
+\set notify_file :abs_builddir '/results/worker_notify.txt'
+LISTEN bulk_task;
+\o :notify_file
+ALTER SYSTEM SET pg_bulk.poll_interval = '1h';
+ALTER SYSTEM SET pg_bulk.enabled = on;
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE NOT paused)') AS worker_resumed;
+SELECT bulk.wait(:'t3') ->> 'status' AS t3_status;
+-- The worker leaves a task after committing its end, so t3's notification is out by now.
+SELECT pg_temp.wait_until(format('NOT EXISTS (SELECT FROM bulk.workers WHERE current_task = %L)', :'t3'))
+       AS worker_left_t3;
+\o
+UNLISTEN bulk_task;
+SELECT NOT paused AS worker_running FROM bulk.workers;
+SELECT row_number() OVER (ORDER BY n) AS n,
+       replace(replace(replace(regexp_replace(line, 'PID \d+', 'PID <pid>'), :'t1', '<t1>'), :'t2', '<t2>'), :'t3', '<t3>')
+         AS notification,
+       (regexp_match(line, 'PID (\d+)'))[1]::integer = (SELECT pid FROM bulk.workers) AS sent_by_the_worker
+  FROM regexp_split_to_table(pg_read_file(:'notify_file'), E'\n') WITH ORDINALITY AS l(line, n)
+ WHERE line LIKE 'Asynchronous notification%'
+ ORDER BY n;
+SELECT pg_read_file(:'notify_file') ~ 'worker_resumed\s+-+\s+t\s' AS file_shows_worker_resumed,
+       pg_read_file(:'notify_file') ~ 't3_status\s+-+\s+SUCCESS\s' AS file_shows_t3_success;
+
+SELECT bulk.wait(:'t1') ->> 'status' AS t1, bulk.wait(:'t2') ->> 'status' AS t2,
+       bulk.wait(:'t3') ->> 'status' AS t3, bulk.wait(:'t4') ->> 'status' AS t4;
+-- CREATE x, DELETE x, CREATE x: three SUCCESS, x exists once, with the second CREATE's data.
+SELECT pg_temp.masked(bulk.task(:'t1')) AS t1_done;
+SELECT count(*) AS x_rows, min(data ->> 'name') AS x_name FROM bulk.resources WHERE id = 'x';
+-- Started in submission order: each task finished before the next one started; t3 wrote o1 last.
+SELECT a.finished_at <= b.started_at AS t1_before_t2, b.finished_at <= c.started_at AS t2_before_t3
+  FROM bulk.tasks a, bulk.tasks b, bulk.tasks c
+ WHERE a.bulk_id = :'t1' AND b.bulk_id = :'t2' AND c.bulk_id = :'t3';
+SELECT id, data FROM bulk.resources WHERE id IN ('o1', 'o2') ORDER BY id;
+-- The cancelled task was skipped: nothing of it was applied and it stays CANCELLED.
+SELECT pg_temp.masked(bulk.task(:'t4')) = pg_temp.masked(:'first_cancel') AS t4_unchanged,
+       NOT EXISTS (SELECT FROM bulk.resources WHERE id IN ('c1', 'c2')) AS t4_not_applied,
+       (SELECT started_at IS NULL FROM bulk.tasks WHERE bulk_id = :'t4') AS t4_never_started;
+SELECT count(*) AS pending_tasks FROM bulk.queue;
+-- Idle again.
+SELECT w.current_task, NOT w.paused AS running FROM bulk.workers w;
+
+-- Woken at commit: a task submitted in a transaction block runs as soon as that commits (the poll
+-- interval is an hour); a rolled-back submit leaves nothing.
+BEGIN;
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "w1", "data": {"name": "woken"}}}]}') ->> 'bulkId' AS woken \gset
+SELECT status FROM bulk.tasks WHERE bulk_id = :'woken';
+COMMIT;
+SELECT bulk.wait(:'woken', '10 seconds') ->> 'status' AS woken_status;
+BEGIN;
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "w2", "data": {"name": "rolled back"}}}]}') ->> 'bulkId' AS rolled_back \gset
+ROLLBACK;
+SELECT pg_temp.sqlstate_of(format('SELECT bulk.task(%L)', :'rolled_back')) ~ '^P0002' AS rolled_back_unknown,
+       NOT EXISTS (SELECT FROM bulk.resources WHERE id = 'w2') AS nothing_applied;
+
+-------------------------------------------------------------------------------------------------
+-- Applying: 409 and 404 receipts with the task going on, UPSERT replace semantics and UPSERT
+-- creating, DELETE, CREATE without id.
+-------------------------------------------------------------------------------------------------
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "p1",
+     "data": {"name": "Ann", "practiceNumber": 1234, "address": {"city": "Cape Town"}},
+     "contained": {"openingHours": [{"data": {"day": "mon", "opens": "08:00:00"}},
+                                    {"id": "h2", "data": {"day": "tue"}}]},
+     "meta": {"source": "seed", "version": 1}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "p2", "data": {"name": "Bob"},
+     "contained": {"openingHours": [{"data": {"day": "wed"}}]}}}]}') ->> 'bulkId' AS seed \gset
+SELECT bulk.wait(:'seed') ->> 'status' AS seed_status;
+SELECT id, data, contained, meta FROM bulk.resources WHERE id IN ('p1', 'p2') ORDER BY id;
+
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "p1", "data": {"name": "Ann again"}}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "nobody"}},
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "p1", "data": {"name": "Ann (replaced)"},
+                                  "meta": {"version": 2}}},
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "p3", "data": {"name": "Cid"}}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "p2"}},
+  {"action": "CREATE", "create": {"type": "provider", "data": {"name": "Generated"}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "p4", "data": {"name": "Dee"}}}]}') ->> 'bulkId' AS mixed \gset
+SELECT bulk._generated_id(:'mixed', 5) AS generated \gset
+SELECT bulk.wait(:'mixed') ->> 'status' AS mixed_status;
+SELECT seq, action, type, CASE WHEN id = :'generated' THEN '<generated>' ELSE id END AS id, status,
+       error_code, error_type, error_message, completed_at IS NOT NULL AS completed
+  FROM bulk.receipts(:'mixed');
+SELECT jsonb_pretty(pg_temp.masked(bulk.task(:'mixed'), :'generated')) AS mixed_task;
+SELECT bulk.task(:'mixed', false) = jsonb_build_object('bulkId', :'mixed', 'status', 'SUCCESS') AS task_without_receipts;
+-- p1 replaced (practiceNumber, address and contained gone, meta replaced), p3 created, p2 deleted
+-- with its contained entries, the generated id stored, p4 created after the failures.
+SELECT CASE WHEN id = :'generated' THEN '<generated>' ELSE id END AS id, data, contained, meta
+  FROM bulk.resources WHERE id NOT IN ('x', 'o1', 'o2') ORDER BY 1;
+SELECT id ~ '^[0-9A-Za-z]{27}$' AS generated_is_ksuid FROM bulk.receipts(:'mixed') WHERE seq = 5;
+
+-- An operation failing with another error (here a trigger refuses one row) makes the worker redo the
+-- batch one operation per subtransaction: that operation is INTERNAL with PostgreSQL's message and
+-- the SQLSTATE in details, the others are applied (or 409/404) as usual, the task is SUCCESS.
+-- (The trigger runs in the worker: its function cannot live in this session's pg_temp.)
+CREATE FUNCTION public.worker_test_refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id = 'boom' THEN
+        RAISE EXCEPTION 'no boom here' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON bulk.resources
+    FOR EACH ROW EXECUTE FUNCTION public.worker_test_refuse_boom();
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "f1", "data": {"name": "F1"}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "boom", "data": {"name": "Boom"}}},
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "f2", "data": {"name": "F2"}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "f1", "data": {"name": "F1 again"}}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "nobody"}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "f2"}}]}') ->> 'bulkId' AS fallback \gset
+SELECT bulk.wait(:'fallback') ->> 'status' AS fallback_status;
+DROP TRIGGER refuse_boom ON bulk.resources;
+DROP FUNCTION public.worker_test_refuse_boom();
+SELECT seq, action, id, status, error_code, error_type, error_message, completed_at IS NOT NULL AS completed
+  FROM bulk.receipts(:'fallback');
+SELECT bulk.task(:'fallback') -> 'receipts' -> 1 -> 'error' AS internal_error;
+SELECT id, data FROM bulk.resources WHERE id IN ('f1', 'f2', 'boom') ORDER BY id;
+
+-- Metrics: counts per receipt status, the operation count, times, rates.
+SELECT pg_temp.metrics_shape(m) AS mixed_metrics,
+       (m ->> 'queueSeconds')::numeric >= 0 AS queue_seconds_ok,
+       (m ->> 'runSeconds')::numeric >= 0 AS run_seconds_ok,
+       (m ->> 'operationsPerSecond')::numeric > 0 AS rate_ok,
+       (m ->> 'submittedAt')::timestamptz <= (m ->> 'startedAt')::timestamptz
+         AND (m ->> 'startedAt')::timestamptz <= (m ->> 'finishedAt')::timestamptz AS times_in_order,
+       (m ->> 'finishedAt')::timestamptz = t.finished_at AS finished_at_matches_task
+  FROM bulk.metrics(:'mixed') m, bulk.tasks t WHERE t.bulk_id = :'mixed';
+-- Logs: accepted, picked up by the worker, finished with counts; in order.
+SELECT * FROM pg_temp.log_lines(:'mixed');
+SELECT bool_and(at >= previous) AS log_times_in_order, count(*) AS lines
+  FROM (SELECT at, lag(at, 1, '-infinity') OVER (ORDER BY n) AS previous
+          FROM bulk.logs(:'mixed') WITH ORDINALITY AS l(at, level, message, n)) l;
+SELECT (regexp_match(message, 'pid (\d+)'))[1]::integer = (SELECT pid FROM bulk.workers) AS picked_up_by_this_worker
+  FROM bulk.logs(:'mixed') WHERE message LIKE 'picked up%';
+
+-- Cancel of a finished task: unchanged.
+SELECT bulk.cancel(:'mixed') = bulk.task(:'mixed') AS cancel_answers_the_task,
+       bulk.task(:'mixed') ->> 'status' AS status_after_cancel,
+       (SELECT count(*) FROM bulk.logs(:'mixed')) AS log_lines_after_cancel;
+
+-- Unknown bulk ids: P0002 from every function that takes one (wait raises at once).
+SELECT f AS function, pg_temp.sqlstate_of(format('SELECT bulk.%s(%L)', f, 'bk_NoSuchTask')) AS result
+  FROM unnest(ARRAY['task', 'receipts', 'cancel', 'metrics', 'logs', 'wait']) AS f;
+SELECT clock_timestamp() AS wait_began \gset
+SELECT pg_temp.sqlstate_of($$SELECT bulk.wait('bk_NoSuchTask', '10 seconds')$$) AS wait_unknown;
+SELECT clock_timestamp() - :'wait_began'::timestamptz < interval '5 seconds' AS raised_at_once;
+
+-------------------------------------------------------------------------------------------------
+-- Pause in the middle of a task: the worker stops between batches, the task stays PENDING with
+-- its progress, and resuming finishes it with every operation applied once. (Small batches and
+-- pg_bulk.test_apply_delay make the task long enough; seeing the worker paused proves that it
+-- has read the settings.)
+-------------------------------------------------------------------------------------------------
+ALTER SYSTEM SET pg_bulk.batch_size = 5;
+ALTER SYSTEM SET pg_bulk.test_apply_delay = 20;
+ALTER SYSTEM SET pg_bulk.enabled = off;
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE paused)') AS worker_paused;
+SELECT bulk.submit_resources(jsonb_build_object('operations', jsonb_agg(jsonb_build_object(
+         'action', 'CREATE', 'create', jsonb_build_object('type', 'provider', 'id', 'long' || i,
+         'data', jsonb_build_object('name', 'long ' || i))) ORDER BY i))) ->> 'bulkId' AS long
+  FROM generate_series(1, 100) i \gset
+ALTER SYSTEM SET pg_bulk.enabled = on;
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE NOT paused)') AS worker_resumed;
+-- bulk.workers shows the task being applied and its progress.
+SELECT pg_temp.wait_until(format('EXISTS (SELECT FROM bulk.workers WHERE current_task = %L AND operations_applied >= 5)',
+                                 :'long')) AS worker_applying_long;
+ALTER SYSTEM SET pg_bulk.enabled = off;
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE paused)') AS worker_paused;
+SELECT pg_temp.wait_until(format($$EXISTS (SELECT FROM bulk.logs(%L) WHERE message LIKE 'paused%%')$$, :'long'))
+       AS worker_left_long;
+SELECT t.status, t.applied_count BETWEEN 5 AND 95 AS partly_applied, t.applied_count % 5 = 0 AS whole_batches,
+       (SELECT count(*) FROM bulk.operation_results r WHERE r.bulk_id = t.bulk_id) = t.applied_count AS receipts_match,
+       (SELECT count(*) FROM bulk.resources WHERE id LIKE 'long%') = t.applied_count AS resources_match
+  FROM bulk.tasks t WHERE t.bulk_id = :'long';
+SELECT q.bulk_id = :'long' AS long_queued, q.applied_count = t.applied_count AS progress_shown,
+       q.percent_done = round(100.0 * t.applied_count / 100, 1) AS percent_shown
+  FROM bulk.queue q, bulk.tasks t WHERE t.bulk_id = :'long';
+SELECT count(*) FILTER (WHERE status = 'PENDING') > 0 AS receipts_pending FROM bulk.receipts(:'long');
+ALTER SYSTEM RESET pg_bulk.test_apply_delay;
+ALTER SYSTEM SET pg_bulk.enabled = on;
+SELECT pg_reload_conf();
+SELECT bulk.wait(:'long') ->> 'status' AS long_status;
+ALTER SYSTEM RESET pg_bulk.batch_size;
+SELECT count(*) AS receipts, count(*) FILTER (WHERE status = 'SUCCESS') AS success,
+       count(DISTINCT seq) AS distinct_operations,
+       (SELECT count(*) FROM bulk.resources WHERE id LIKE 'long%') AS resources,
+       bool_and(EXISTS (SELECT FROM bulk.resources WHERE resources.id = receipts.id)) AS each_applied
+  FROM bulk.receipts(:'long') receipts;
+-- Logs: accepted, picked up, paused, picked up again, finished; progress every 10% (batches of 5).
+SELECT level, regexp_replace(message, 'operation \d+', 'operation <n>') AS message
+  FROM pg_temp.log_lines(:'long') WHERE message NOT LIKE 'progress:%';
+SELECT level, message FROM bulk.logs(:'long') WHERE message LIKE 'progress:%';
+
+-------------------------------------------------------------------------------------------------
+-- Cancel while running: the worker stops after the operation in flight; a prefix of the
+-- operations is SUCCESS and applied, the rest CANCELLED and not applied. Where it stops depends on
+-- timing, so the checks are booleans.
+-------------------------------------------------------------------------------------------------
+ALTER SYSTEM SET pg_bulk.test_apply_delay = 20;
+ALTER SYSTEM SET pg_bulk.enabled = off;
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE paused)') AS worker_paused;
+SELECT bulk.submit_resources(jsonb_build_object('operations', jsonb_agg(jsonb_build_object(
+         'action', 'UPSERT', 'upsert', jsonb_build_object('type', 'provider', 'id', 'run' || i,
+         'data', jsonb_build_object('name', 'run ' || i))) ORDER BY i))) ->> 'bulkId' AS running
+  FROM generate_series(1, 100) i \gset
+ALTER SYSTEM SET pg_bulk.enabled = on;
+SELECT pg_reload_conf();
+-- Applying: the worker has taken the task up (bulk.workers, read first) and then sleeps before an
+-- operation (pg_stat_activity, read after), inside the batch transaction.
+SELECT pg_temp.wait_until(format($$CASE WHEN EXISTS (SELECT FROM bulk.workers WHERE current_task = %L)
+                                        THEN EXISTS (SELECT FROM pg_stat_activity
+                                                      WHERE backend_type = 'pg_bulk worker' AND wait_event = 'Extension')
+                                        ELSE false END$$, :'running'))
+       AS worker_applying;
+SELECT bulk.cancel(:'running') ->> 'status' AS cancel_status;
+SELECT bulk.wait(:'running') ->> 'status' AS status_after_cancel;
+SELECT count(*) AS receipts,
+       count(*) FILTER (WHERE status = 'SUCCESS') > 0 AS some_success,
+       count(*) FILTER (WHERE status = 'CANCELLED') > 0 AS some_cancelled,
+       count(*) FILTER (WHERE status IN ('SUCCESS', 'CANCELLED')) = 100 AS all_success_or_cancelled,
+       coalesce(max(seq) FILTER (WHERE status = 'SUCCESS'), -1) < min(seq) FILTER (WHERE status = 'CANCELLED')
+         AS success_prefix,
+       bool_and((status = 'SUCCESS') = EXISTS (SELECT FROM bulk.resources r WHERE r.id = receipts.id))
+         AS applied_iff_success,
+       bool_and((status = 'SUCCESS') = (completed_at IS NOT NULL)) AS completed_at_iff_success
+  FROM bulk.receipts(:'running') receipts;
+SELECT (m -> 'counts' ->> 'SUCCESS')::int = t.applied_count AS success_count_is_applied,
+       (m -> 'counts' ->> 'SUCCESS')::int + (m -> 'counts' ->> 'CANCELLED')::int = 100 AS counts_add_up,
+       (m -> 'counts' ->> 'PENDING')::int = 0 AND (m -> 'counts' ->> 'FAILURE')::int = 0 AS no_pending_no_failure,
+       t.finished_at IS NOT NULL AS finished
+  FROM bulk.metrics(:'running') m, bulk.tasks t WHERE t.bulk_id = :'running';
+SELECT level, regexp_replace(message, '\d+ operations', '<n> operations') AS message
+  FROM pg_temp.log_lines(:'running');
+SELECT bulk.cancel(:'running') = bulk.task(:'running') AS cancel_again_unchanged;
+-- The worker goes on with the next task.
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "DELETE", "delete": {"type": "provider", "id": "run1"}}]}') ->> 'bulkId' AS after \gset
+SELECT pg_temp.masked(bulk.wait(:'after')) AS next_task;
+
+-------------------------------------------------------------------------------------------------
+-- Back to the configuration of the test instance: paused, no delay.
+-------------------------------------------------------------------------------------------------
+ALTER SYSTEM RESET pg_bulk.test_apply_delay;
+ALTER SYSTEM RESET pg_bulk.poll_interval;
+ALTER SYSTEM RESET pg_bulk.enabled;
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE paused)') AS worker_paused;
