@@ -50,6 +50,8 @@ SELECT bulk.submit_relationships('{"operations": [
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+CREATE ROLE app_loader LOGIN IN ROLE bulk_writer;
 -- end of the examples
+DROP ROLE app_loader;
 ALTER SYSTEM RESET pg_bulk.enabled;
 SELECT pg_reload_conf();

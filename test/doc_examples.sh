@@ -20,6 +20,7 @@ SQL
 footer() {
     cat <<'SQL'
 -- end of the examples
+DROP ROLE app_loader;
 ALTER SYSTEM RESET pg_bulk.enabled;
 SELECT pg_reload_conf();
 SQL
