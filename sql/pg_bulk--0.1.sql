@@ -552,6 +552,67 @@ END
 $$;
 
 -------------------------------------------------------------------------------------------------
+-- Bulk loads from staging tables (DESIGN §7)
+-------------------------------------------------------------------------------------------------
+CREATE TABLE bulk.loads (
+    load_id        text PRIMARY KEY,
+    source         text NOT NULL,
+    target         text NOT NULL CHECK (target IN ('resources', 'relationships')),
+    submitted_by   oid NOT NULL,
+    records        bigint NOT NULL DEFAULT 0,
+    submitted      bigint NOT NULL DEFAULT 0,
+    failure_count  bigint NOT NULL DEFAULT 0,
+    warning_count  bigint NOT NULL DEFAULT 0,
+    failures       jsonb NOT NULL DEFAULT '[]',  -- the first 1000
+    warnings       jsonb NOT NULL DEFAULT '[]',  -- the first 1000
+    bulk_ids       text[] NOT NULL DEFAULT '{}',
+    loaded_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- Every staged row a load could not submit, with the operation it made of it and why.
+CREATE TABLE bulk.load_rejects (
+    load_id       text NOT NULL REFERENCES bulk.loads ON DELETE CASCADE,
+    position      bigint GENERATED ALWAYS AS IDENTITY,
+    row_identity  text NOT NULL,
+    operation     jsonb NOT NULL,
+    error         jsonb NOT NULL,
+    PRIMARY KEY (load_id, position)
+);
+
+CREATE FUNCTION bulk.load(source regclass, target text DEFAULT 'resources', options jsonb DEFAULT '{}')
+RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_load' LANGUAGE C STRICT VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION bulk.load_status(load_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    l bulk.loads;
+    counts jsonb;
+    combined text;
+BEGIN
+    SELECT * INTO l FROM bulk.loads WHERE loads.load_id OPERATOR(pg_catalog.=) load_status.load_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'bulk load "%" does not exist', load_status.load_id USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT coalesce(pg_catalog.jsonb_object_agg(s.status, s.n), '{}'::jsonb) INTO counts
+      FROM (SELECT t.status, count(*) AS n FROM bulk.tasks t
+             WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY (l.bulk_ids) GROUP BY t.status) s;
+    combined := CASE
+        WHEN counts ? 'PENDING' THEN 'PENDING'
+        WHEN counts ? 'FAILURE' THEN 'FAILURE'
+        WHEN counts ? 'CANCELLED' THEN 'CANCELLED'
+        ELSE 'SUCCESS' END;
+    RETURN pg_catalog.jsonb_build_object(
+        'loadId', l.load_id, 'source', l.source, 'target', l.target, 'loadedAt', l.loaded_at,
+        'records', l.records, 'submitted', l.submitted,
+        'failureCount', l.failure_count, 'failures', l.failures,
+        'warningCount', l.warning_count, 'warnings', l.warnings,
+        'bulkIds', pg_catalog.to_jsonb(l.bulk_ids), 'status', combined, 'tasks', counts);
+END
+$$;
+
+-------------------------------------------------------------------------------------------------
 -- Roles and privileges (DESIGN §8). Roles are cluster-wide: created once, reused afterwards.
 -------------------------------------------------------------------------------------------------
 DO $$
@@ -578,12 +639,13 @@ GRANT SELECT ON bulk.resources, bulk.relationships, bulk.profiles, bulk.relation
 -- writers hold the write privileges on the stored data that the operations need.
 GRANT SELECT ON bulk.profiles, bulk.relationship_definitions TO bulk_writer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON bulk.resources, bulk.relationships TO bulk_writer;
-GRANT SELECT ON bulk.tasks, bulk.task_operations, bulk.operation_results, bulk.task_logs, bulk.queue TO bulk_writer;
+GRANT SELECT ON bulk.tasks, bulk.task_operations, bulk.operation_results, bulk.task_logs, bulk.queue,
+    bulk.loads, bulk.load_rejects TO bulk_writer;
 GRANT EXECUTE ON FUNCTION
     bulk.submit_resources(jsonb, text), bulk.validate_resources(jsonb),
     bulk.submit_relationships(jsonb, text), bulk.validate_relationships(jsonb),
     bulk.task(text, boolean), bulk.receipts(text), bulk.cancel(text), bulk.metrics(text), bulk.logs(text),
-    bulk.wait(text, interval),
+    bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text),
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._receipt_rows(text, text),
     bulk._receipt_json(text, text, text, text, integer, text, text, timestamptz), bulk._generated_id(text, integer)
     TO bulk_writer;
@@ -611,6 +673,14 @@ CREATE POLICY own_task_operations ON bulk.task_operations FOR SELECT
     USING (EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task_operations.bulk_id));
 CREATE POLICY own_operation_results ON bulk.operation_results FOR SELECT
     USING (EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) operation_results.bulk_id));
+ALTER TABLE bulk.loads ENABLE ROW LEVEL SECURITY;
+ALTER TABLE bulk.load_rejects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_loads ON bulk.loads FOR SELECT
+    USING (submitted_by OPERATOR(pg_catalog.=)
+               (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
+           OR pg_catalog.pg_has_role('bulk_admin', 'USAGE'));
+CREATE POLICY own_load_rejects ON bulk.load_rejects FOR SELECT
+    USING (EXISTS (SELECT 1 FROM bulk.loads l WHERE l.load_id OPERATOR(pg_catalog.=) load_rejects.load_id));
 CREATE POLICY own_task_logs ON bulk.task_logs FOR SELECT
     USING (EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task_logs.bulk_id));
 
@@ -622,3 +692,5 @@ SELECT pg_catalog.pg_extension_config_dump('bulk.tasks', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.task_operations', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.operation_results', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.task_logs', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.loads', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.load_rejects', '');

@@ -69,11 +69,17 @@ OperationSummary summarize_operation(const JsonNode &operation)
 
 std::optional<OperationError> OperationValidator::validate(size_t index, const JsonNode &operation) const
 {
+    return validate(operation, [index] { return "operation " + std::to_string(index); });
+}
+
+std::optional<OperationError> OperationValidator::validate(const JsonNode &operation,
+                                                           const std::function<std::string()> &label) const
+{
     try {
         check(operation);
         return std::nullopt;
     } catch (const ValidationFailure &failure) {
-        std::string message = "operation " + std::to_string(index) + ": ";
+        std::string message = label() + ": ";
         if (!failure.path.empty())
             message += failure.path + ": ";
         return OperationError{failure.type, message + failure.detail};

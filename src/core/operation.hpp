@@ -2,7 +2,9 @@
 // submit-time validation of one resource or relationship operation.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/data_validator.hpp"
@@ -35,6 +37,8 @@ public:
     virtual ~OperationValidator() = default;
     // The error of operation `index`, its message prefixed "operation <index>: <path>: ".
     std::optional<OperationError> validate(size_t index, const JsonNode &operation) const;
+    // The same with another prefix (e.g. "row (0,3)"), built only when the operation is invalid.
+    std::optional<OperationError> validate(const JsonNode &operation, const std::function<std::string()> &label) const;
 
 protected:
     virtual void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const = 0;

@@ -5,6 +5,7 @@
 #include "pg/jsonb_view.hpp"
 
 #include <cstring>
+#include <vector>
 
 #include "pg/pg_call.hpp"
 
@@ -122,13 +123,16 @@ std::optional<JsonNode> JsonbReader::find(const JsonNode &node, std::string_view
     return std::nullopt;
 }
 
-Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_t begin, size_t end)
+Jsonb *jsonb_array(const std::vector<JsonNode> &elements)
 {
-    uint32 count = static_cast<uint32>(end - begin);
+    uint32 count = static_cast<uint32>(elements.size());
     // Worst case: every element padded by 3 bytes.
     size_t capacity = VARHDRSZ + sizeof(uint32) + sizeof(JEntry) * count;
-    for (size_t i = begin; i < end; ++i)
-        capacity += reader.element(array, i).length() + 3;
+    for (const JsonNode &element : elements) {
+        if (!element.is(JsonKind::Object) && !element.is(JsonKind::Array))
+            throw SqlError(ERRCODE_INTERNAL_ERROR, "jsonb_array only copies containers");
+        capacity += element.length() + 3;
+    }
     if (capacity > JENTRY_OFFLENMASK)
         throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "bulk request chunk exceeds the jsonb size limit");
     char *buffer = static_cast<char *>(pg_call([&] { return palloc0(capacity); }));
@@ -138,22 +142,25 @@ Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_
     char *data_area = reinterpret_cast<char *>(entries + count);
     uint32 used = 0;
     for (uint32 i = 0; i < count; ++i) {
-        JsonNode element = reader.element(array, begin + i);
+        const JsonNode &element = elements[i];
         uint32 start = used;
         used = INTALIGN(used);  // palloc0 left the padding zeroed
-        JEntry type_bits;
-        if (element.is(JsonKind::Object) || element.is(JsonKind::Array)) {
-            type_bits = JENTRY_ISCONTAINER;
-        } else {
-            throw SqlError(ERRCODE_INTERNAL_ERROR, "jsonb_array_slice only copies containers");
-        }
         memcpy(data_area + used, element.data(), element.length());
         used += element.length();
-        JEntry entry = type_bits | ((i % JB_OFFSET_STRIDE) == 0 ? (used | JENTRY_HAS_OFF) : (used - start));
-        entries[i] = entry;
+        // Every JB_OFFSET_STRIDE-th entry stores its end offset, the others their length.
+        entries[i] = JENTRY_ISCONTAINER | ((i % JB_OFFSET_STRIDE) == 0 ? (used | JENTRY_HAS_OFF) : (used - start));
     }
     SET_VARSIZE(buffer, data_area + used - buffer);
     return reinterpret_cast<Jsonb *>(buffer);
+}
+
+Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_t begin, size_t end)
+{
+    std::vector<JsonNode> elements;
+    elements.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i)
+        elements.push_back(reader.element(array, i));
+    return jsonb_array(elements);
 }
 
 Jsonb *jsonb_copy(const JsonNode &container)

@@ -2,6 +2,8 @@
 // Containers, keys and strings are read in place; only numbers are printed (numeric_out).
 #pragma once
 
+#include <vector>
+
 #include "core/json_view.hpp"
 #include "pg/postgres.hpp"
 
@@ -26,8 +28,10 @@ private:
     JsonNode container_node(const JsonbContainer *container, uint32 length) const;
 };
 
-// A jsonb array holding elements [begin, end) of the array node `array` (which must come from a
-// JsonbReader), built by copying their binary form: no re-encoding.
+// A jsonb array of object or array nodes (from JsonbReaders), built by copying their binary form:
+// no re-encoding.
+Jsonb *jsonb_array(const std::vector<JsonNode> &elements);
+// A jsonb array holding elements [begin, end) of the array node `array`.
 Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_t begin, size_t end);
 
 // A standalone jsonb holding a copy of one object or array node (its binary form is position

@@ -13,24 +13,16 @@
 #include "pg/profile_cache.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "pg/task_store.hpp"
 #include "pg/worker_state.hpp"
 
 namespace pg_bulk::pg {
 
 namespace {
 
-// Operations are stored in chunks so the worker reads a bounded slice per batch, never the whole
-// request at once.
-constexpr size_t operations_per_chunk = 1000;
 constexpr size_t max_idempotency_key_length = 200;
 
 enum class Mode { Queue, DryRun };
-enum class Target { Resources, Relationships };
-
-const char *target_name(Target target)
-{
-    return target == Target::Resources ? "resources" : "relationships";
-}
 
 void check_request_size(Datum request)
 {
@@ -53,41 +45,23 @@ std::optional<std::string> read_idempotency_key(FunctionCallInfo fcinfo)
     return value;
 }
 
-// The bulk id an earlier submit by this role queued under the same key, if any.
-std::optional<std::string> earlier_submission(const std::string &key, Oid submitter)
-{
-    SpiResult rows = spi_execute("SELECT bulk_id FROM bulk.tasks WHERE submitted_by = $1 AND idempotency_key = $2",
-                                 {oid_arg(submitter), text_arg(key)});
-    if (rows.count() == 0)
-        return std::nullopt;
-    return rows.text(0, 1);
-}
-
 // Writes the task and its operation chunks. Returns the bulk id that holds the request: ours, or
 // that of a concurrent submit with the same idempotency key that committed first.
 std::string write_task(const JsonbReader &reader, const JsonNode &operations, Target target,
                        const std::optional<std::string> &key, Oid submitter)
 {
-    std::string bulk_id = new_bulk_id();
-    size_t count = operations.size();
-    SpiResult inserted = spi_execute(
-        "INSERT INTO bulk.tasks (bulk_id, target, submitted_by, idempotency_key, operation_count) "
-        "VALUES ($1, $5, $2, $3, $4) "
-        "ON CONFLICT (submitted_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING bulk_id",
-        {text_arg(bulk_id), oid_arg(submitter), optional_text_arg(key), int4_arg(static_cast<int32>(count)),
-         text_arg(target_name(target))});
-    if (inserted.count() == 0)
-        return earlier_submission(*key, submitter).value();
-    for (size_t first = 0; first < count; first += operations_per_chunk) {
-        size_t end = std::min(count, first + operations_per_chunk);
+    int32 count = static_cast<int32>(operations.size());
+    std::optional<std::string> bulk_id = insert_task(target, submitter, key, count);
+    if (!bulk_id)
+        return task_with_key(*key, submitter).value();
+    for (int32 first = 0; first < count; first += operations_per_chunk) {
+        int32 end = std::min<int32>(count, first + operations_per_chunk);
         Jsonb *chunk = jsonb_array_slice(reader, operations, first, end);
-        spi_execute("INSERT INTO bulk.task_operations (bulk_id, first_operation, operations) VALUES ($1, $2, $3)",
-                    {text_arg(bulk_id), int4_arg(static_cast<int32>(first)), jsonb_arg(chunk)});
+        insert_chunk(*bulk_id, first, chunk);
         pfree(chunk);
     }
-    spi_execute("INSERT INTO bulk.task_logs (bulk_id, level, message) VALUES ($1, 'INFO', $2)",
-                {text_arg(bulk_id), text_arg("accepted " + std::to_string(count) + " operations")});
-    return bulk_id;
+    log_task(*bulk_id, "INFO", "accepted " + std::to_string(count) + " operations");
+    return *bulk_id;
 }
 
 // Queues the task as the extension's owner (callers cannot write the task tables), recording the
@@ -111,7 +85,7 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
     check_request_size(raw);
     std::optional<std::string> key = mode == Mode::Queue ? read_idempotency_key(fcinfo) : std::nullopt;
     if (key) {
-        if (auto earlier = earlier_submission(*key, GetUserId()))
+        if (auto earlier = task_with_key(*key, GetUserId()))
             return accepted_document(*earlier);
     }
     const Jsonb *document = pg_call([&] { return DatumGetJsonbP(raw); });

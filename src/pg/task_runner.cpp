@@ -14,6 +14,7 @@
 #include "pg/resource_batch.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "pg/task_store.hpp"
 #include "pg/worker_state.hpp"
 
 extern "C" {
@@ -86,12 +87,6 @@ auto in_transaction(Body &&body) -> decltype(body())
         abort_transaction();
         throw;
     }
-}
-
-void log_task(const std::string &bulk_id, const char *level, const std::string &message)
-{
-    spi_execute("INSERT INTO bulk.task_logs (bulk_id, level, message) VALUES ($1, $2, $3)",
-                {text_arg(bulk_id), text_arg(level), text_arg(message)});
 }
 
 void notify_task_end(const std::string &bulk_id, const char *status)
@@ -377,6 +372,10 @@ void purge_finished_tasks()
             return 0;
         spi_execute("DELETE FROM bulk.tasks WHERE status <> 'PENDING' AND finished_at < pg_catalog.clock_timestamp() "
                     "OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)",
+                    {int4_arg(task_retention_s)});
+        spi_execute("DELETE FROM bulk.loads l WHERE l.loaded_at < pg_catalog.clock_timestamp() "
+                    "OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1) "
+                    "AND NOT EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY (l.bulk_ids))",
                     {int4_arg(task_retention_s)});
         return 0;
     });

@@ -16,7 +16,8 @@ enum class RunResult { NoTask, Finished, Stopped };
 // pg_bulk.enabled turns off. Errors escape as C++ exceptions with no transaction left open.
 RunResult run_next_task();
 
-// Deletes tasks that finished longer than pg_bulk.task_retention ago.
+// Deletes tasks that finished longer than pg_bulk.task_retention ago, and loads that old whose
+// tasks are all gone.
 void purge_finished_tasks();
 
 } // namespace pg_bulk::pg
