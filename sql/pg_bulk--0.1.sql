@@ -325,10 +325,9 @@ END
 $$;
 
 -- One row per operation, in order: the final receipt when there is one, else PENDING (or
--- CANCELLED for a cancelled task).
+-- CANCELLED for a cancelled task); `error` is the receipt's whole error object.
 CREATE FUNCTION bulk._receipt_rows(bulk_id text, task_status text)
-RETURNS TABLE (seq integer, action text, type text, id text, status text,
-               error_code integer, error_type text, error_message text, completed_at timestamptz)
+RETURNS TABLE (seq integer, action text, type text, id text, status text, error jsonb, completed_at timestamptz)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT o.seq,
            o.action,
@@ -336,9 +335,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            coalesce(o.payload ->> 'id',
                     CASE WHEN o.action OPERATOR(pg_catalog.=) 'CREATE' THEN bulk._generated_id($1, o.seq) END),
            coalesce(r.status, CASE WHEN $2 OPERATOR(pg_catalog.=) 'CANCELLED' THEN 'CANCELLED' ELSE 'PENDING' END),
-           (r.error ->> 'code')::integer,
-           r.error ->> 'type',
-           r.error ->> 'message',
+           r.error,
            r.completed_at
       FROM (SELECT (c.first_operation OPERATOR(pg_catalog.+) e.position::integer OPERATOR(pg_catalog.-) 1) AS seq,
                    e.op ->> 'action' AS action,
@@ -362,19 +359,19 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM bulk._raise_unknown_task(receipts.bulk_id);
     END IF;
-    RETURN QUERY SELECT * FROM bulk._receipt_rows(receipts.bulk_id, task_status);
+    RETURN QUERY SELECT r.seq, r.action, r.type, r.id, r.status, (r.error ->> 'code')::integer, r.error ->> 'type',
+                        r.error ->> 'message', r.completed_at
+                   FROM bulk._receipt_rows(receipts.bulk_id, task_status) r;
 END
 $$;
 
 -- A receipt row as the JSON object of DESIGN §5.
-CREATE FUNCTION bulk._receipt_json(action text, type text, id text, status text, error_code integer,
-                                   error_type text, error_message text, completed_at timestamptz) RETURNS jsonb
+CREATE FUNCTION bulk._receipt_json(action text, type text, id text, status text, error jsonb,
+                                   completed_at timestamptz) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-        'action', $1, 'type', $2, 'id', $3, 'status', $4,
-        'error', CASE WHEN $5 IS NOT NULL THEN
-                     pg_catalog.jsonb_build_object('code', $5, 'type', $6, 'message', $7) END,
-        'completedAt', $8))
+        'action', $1, 'type', $2, 'id', $3, 'status', $4, 'completedAt', $6))
+        OPERATOR(pg_catalog.||) CASE WHEN $5 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('error', $5) END
 $$;
 
 CREATE FUNCTION bulk.task(bulk_id text, with_receipts boolean DEFAULT true) RETURNS jsonb
@@ -391,8 +388,8 @@ BEGIN
     IF with_receipts THEN
         document := document OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('receipts',
             (SELECT coalesce(pg_catalog.jsonb_agg(
-                        bulk._receipt_json(r.action, r.type, r.id, r.status, r.error_code, r.error_type,
-                                           r.error_message, r.completed_at) ORDER BY r.seq), '[]'::jsonb)
+                        bulk._receipt_json(r.action, r.type, r.id, r.status, r.error, r.completed_at)
+                        ORDER BY r.seq), '[]'::jsonb)
                FROM bulk._receipt_rows(task.bulk_id, task_status) r));
     END IF;
     RETURN document;
@@ -647,7 +644,7 @@ GRANT EXECUTE ON FUNCTION
     bulk.task(text, boolean), bulk.receipts(text), bulk.cancel(text), bulk.metrics(text), bulk.logs(text),
     bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text),
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._receipt_rows(text, text),
-    bulk._receipt_json(text, text, text, text, integer, text, text, timestamptz), bulk._generated_id(text, integer)
+    bulk._receipt_json(text, text, text, text, jsonb, timestamptz), bulk._generated_id(text, integer)
     TO bulk_writer;
 
 -- Admins define profiles and relationship definitions, and see and cancel every task.
