@@ -50,8 +50,17 @@ SELECT bulk.submit_relationships('{"operations": [
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+CREATE TABLE staging_providers (action text, type text, id text, data jsonb);
+INSERT INTO staging_providers VALUES
+  ('UPSERT', 'provider', 'p7', '{"name": "Grace"}'),
+  ('CREATE', 'provider', 'p8', '{"name": 8}');
+SELECT answer -> 'records' AS records, answer -> 'submitted' AS submitted,
+       answer -> 'failures' -> 0 -> 'error' ->> 'message' AS failure
+  FROM bulk.load('staging_providers') AS answer;
+SELECT count(*) AS left_in_staging FROM staging_providers;
 CREATE ROLE app_loader LOGIN IN ROLE bulk_writer;
 -- end of the examples
 DROP ROLE app_loader;
+DROP TABLE staging_providers;
 ALTER SYSTEM RESET pg_bulk.enabled;
 SELECT pg_reload_conf();

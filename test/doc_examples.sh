@@ -21,6 +21,7 @@ footer() {
     cat <<'SQL'
 -- end of the examples
 DROP ROLE app_loader;
+DROP TABLE staging_providers;
 ALTER SYSTEM RESET pg_bulk.enabled;
 SELECT pg_reload_conf();
 SQL
