@@ -237,6 +237,7 @@ CREATE TABLE bulk.relationships (
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (type, id),
+    CONSTRAINT relationships_type_fkey FOREIGN KEY (type) REFERENCES bulk.relationship_definitions (key),
     CONSTRAINT relationships_from_fkey FOREIGN KEY (from_type, from_id)
         REFERENCES bulk.resources (type, id) ON DELETE CASCADE,
     CONSTRAINT relationships_to_fkey FOREIGN KEY (to_type, to_id)
@@ -249,6 +250,13 @@ CREATE UNIQUE INDEX relationships_one_per_to ON bulk.relationships (type, to_typ
     WHERE cardinality IN ('1:1', '1:N');
 CREATE INDEX relationships_from ON bulk.relationships (from_type, from_id);
 CREATE INDEX relationships_to ON bulk.relationships (to_type, to_id);
+
+-- Sets the cardinality column from the definition on every write, whoever writes.
+CREATE FUNCTION bulk._relationship_cardinality() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'bulk_relationship_cardinality' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER relationships_cardinality BEFORE INSERT OR UPDATE OF type, cardinality ON bulk.relationships
+    FOR EACH ROW EXECUTE FUNCTION bulk._relationship_cardinality();
 
 -------------------------------------------------------------------------------------------------
 -- Bulk tasks (DESIGN §3, §5)

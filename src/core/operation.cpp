@@ -145,6 +145,10 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
     if (!type->is(JsonKind::String))
         fail_at(ErrorType::InvalidRequest, type_path, "expected string, " + got(*type));
     const Profile *profile = catalog_.find(type->string());
+    if (!profile && relationships_ && relationships_->find_relationship(type->string()))
+        fail_at(ErrorType::InvalidRequest, type_path,
+                quote_excerpt(type->string()) +
+                    " is a relationship type: relationship operations go to bulk.submit_relationships");
     if (!profile)
         fail_at(ErrorType::UnknownType, type_path, "no profile " + quote_excerpt(type->string()));
     if (profile->kind != ProfileKind::Root)
@@ -246,6 +250,9 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
                     (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
     }
     const RelationshipDefinition *definition = relationships_.find_relationship(type->string());
+    if (!definition && profiles_.find(type->string()))
+        fail_at(ErrorType::InvalidRequest, type_path,
+                quote_excerpt(type->string()) + " is a profile: resource operations go to bulk.submit_resources");
     if (!definition)
         fail_at(ErrorType::UnknownType, type_path, "no relationship definition " + quote_excerpt(type->string()));
     if (action == Action::Delete)

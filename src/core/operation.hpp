@@ -50,14 +50,17 @@ private:
 // Resource operations against profiles.
 class ResourceOperationValidator final : public OperationValidator {
 public:
-    ResourceOperationValidator(const ProfileCatalog &catalog, PatternEngine &patterns)
-        : catalog_(catalog), data_(catalog, patterns) {}
+    // With `relationships`, a relationship type sent here is named as such (INVALID_REQUEST).
+    ResourceOperationValidator(const ProfileCatalog &catalog, PatternEngine &patterns,
+                               const RelationshipCatalog *relationships = nullptr)
+        : catalog_(catalog), relationships_(relationships), data_(catalog, patterns) {}
 
 protected:
     void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const override;
 
 private:
     const ProfileCatalog &catalog_;
+    const RelationshipCatalog *relationships_;
     DataValidator data_;
 };
 
@@ -66,7 +69,7 @@ class RelationshipOperationValidator final : public OperationValidator {
 public:
     RelationshipOperationValidator(const RelationshipCatalog &relationships, const ProfileCatalog &profiles,
                                    PatternEngine &patterns)
-        : relationships_(relationships), data_(profiles, patterns) {}
+        : relationships_(relationships), profiles_(profiles), data_(profiles, patterns) {}
 
 protected:
     void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const override;
@@ -74,6 +77,7 @@ protected:
 private:
     void check_endpoint(const JsonNode *endpoint, const std::string &expected_type, const PathFrame &path) const;
     const RelationshipCatalog &relationships_;
+    const ProfileCatalog &profiles_;
     DataValidator data_;
 };
 

@@ -327,7 +327,7 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
 
     auto definitions = catalog();
     PgPatternEngine patterns;
-    ResourceOperationValidator resource_validator(*definitions, patterns);
+    ResourceOperationValidator resource_validator(*definitions, patterns, definitions.get());
     RelationshipOperationValidator relationship_validator(*definitions, *definitions, patterns);
     const OperationValidator &validator = target == Target::Resources
                                               ? static_cast<const OperationValidator &>(resource_validator)

@@ -21,6 +21,7 @@ struct Relationship {
     bool existed = false;     // before the batch
     bool exists = false;
     bool touched = false;
+    bool deleted = false;     // by an operation of this batch: a later write creates it anew
     std::string created_at;   // kept when a relationship is rewritten
     const PlannedOperation *writer = nullptr;
 };
@@ -232,7 +233,7 @@ void decide_outcomes(std::vector<PlannedOperation> &operations, const Relationsh
         }
         index.unlink(key, *current);
         current->exists = false;
-        current->touched = true;
+        current->touched = current->deleted = true;
         operation.succeeded = true;
     }
 }
@@ -261,7 +262,7 @@ void write_net_effect(const RelationshipIndex &index)
         to_ids.add_text(row.to.id);
         cardinalities.add_text(row.cardinality);
         data.add_jsonb(row.writer->data ? jsonb_copy(*row.writer->data) : nullptr);
-        if (row.existed)
+        if (row.existed && !row.deleted)
             created.add_text(row.created_at);
         else
             created.add_null();

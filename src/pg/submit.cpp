@@ -93,7 +93,7 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
     JsonNode operations = request_operations(reader.root(document), static_cast<size_t>(max_operations));
     auto definitions = catalog();
     PgPatternEngine patterns;
-    ResourceOperationValidator resource_validator(*definitions, patterns);
+    ResourceOperationValidator resource_validator(*definitions, patterns, definitions.get());
     RelationshipOperationValidator relationship_validator(*definitions, *definitions, patterns);
     const OperationValidator &validator = target == Target::Resources
                                               ? static_cast<const OperationValidator &>(resource_validator)
