@@ -349,7 +349,7 @@ SELECT count(*) AS receipts, count(*) FILTER (WHERE status = 'SUCCESS') AS succe
        (SELECT count(*) FROM bulk.resources WHERE id LIKE 'long%') AS resources,
        bool_and(EXISTS (SELECT FROM bulk.resources WHERE resources.id = receipts.id)) AS each_applied
   FROM bulk.receipts(:'long') receipts;
--- Logs: accepted, picked up, paused, picked up again, finished; progress every 10% (batches of 5).
+-- Logs: accepted, picked up, paused, resumed, finished; progress every 10% (batches of 5).
 SELECT level, regexp_replace(message, 'operation \d+', 'operation <n>') AS message
   FROM pg_temp.log_lines(:'long') WHERE message NOT LIKE 'progress:%';
 SELECT level, message FROM bulk.logs(:'long') WHERE message LIKE 'progress:%';
@@ -393,7 +393,7 @@ SELECT (m -> 'counts' ->> 'SUCCESS')::int = t.applied_count AS success_count_is_
        (m -> 'counts' ->> 'PENDING')::int = 0 AND (m -> 'counts' ->> 'FAILURE')::int = 0 AS no_pending_no_failure,
        t.finished_at IS NOT NULL AS finished
   FROM bulk.metrics(:'running') m, bulk.tasks t WHERE t.bulk_id = :'running';
-SELECT level, regexp_replace(message, 'after \d+ operations', 'after <n> operations') AS message
+SELECT level, regexp_replace(message, 'after \d+ operations?', 'after <n> operations') AS message
   FROM pg_temp.log_lines(:'running');
 SELECT bulk.cancel(:'running') = bulk.task(:'running') AS cancel_again_unchanged;
 -- The worker goes on with the next task.

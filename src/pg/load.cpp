@@ -187,7 +187,7 @@ void close_task(LoadState &load)
         return;
     set_operation_count(*load.open_task, load.open_task_count);
     log_task(*load.open_task, "INFO",
-             "accepted " + std::to_string(load.open_task_count) + " operations from load " + load.load_id);
+             "accepted " + operations_text(load.open_task_count) + " from load " + load.load_id);
     load.open_task.reset();
     load.open_task_count = 0;
 }

@@ -6,6 +6,10 @@
 
 #include "pg/postgres.hpp"
 
+extern "C" {
+#include "miscadmin.h"
+}
+
 namespace pg_bulk::pg {
 
 int max_operations = 10000;
@@ -24,8 +28,12 @@ void define_settings()
     DefineCustomIntVariable("pg_bulk.max_request_bytes", "Largest bulk request accepted, in bytes of jsonb.", nullptr,
                             &max_request_bytes, 64 * 1024 * 1024, 1024, INT_MAX, PGC_SUSET, GUC_UNIT_BYTE, nullptr,
                             nullptr, nullptr);
-    DefineCustomStringVariable("pg_bulk.database", "Database whose bulk tasks the background worker applies.",
-                               nullptr, &worker_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    // A postmaster setting can only be defined while preloading; without the preload there is no
+    // worker for it to configure.
+    if (process_shared_preload_libraries_in_progress)
+        DefineCustomStringVariable("pg_bulk.database", "Database whose bulk tasks the background worker applies.",
+                                   nullptr, &worker_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr,
+                                   nullptr);
     DefineCustomIntVariable("pg_bulk.batch_size", "Operations the worker commits together.", nullptr, &batch_size,
                             1000, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_bulk.poll_interval", "How often the worker looks for tasks when not woken.", nullptr,

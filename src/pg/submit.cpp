@@ -60,7 +60,7 @@ std::string write_task(const JsonbReader &reader, const JsonNode &operations, Ta
         insert_chunk(*bulk_id, first, chunk);
         pfree(chunk);
     }
-    log_task(*bulk_id, "INFO", "accepted " + std::to_string(count) + " operations");
+    log_task(*bulk_id, "INFO", "accepted " + operations_text(count));
     return *bulk_id;
 }
 

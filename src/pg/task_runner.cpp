@@ -19,6 +19,8 @@
 
 extern "C" {
 #include "commands/extension.h"
+#include "catalog/pg_extension.h"
+#include "storage/lmgr.h"
 #include "pgstat.h"
 #include "postmaster/interrupt.h"
 #include "storage/latch.h"
@@ -117,9 +119,31 @@ void fail_task(const ClaimedTask &task, const std::string &why)
     notify_task_end(task.bulk_id, "FAILURE");
 }
 
+// Whether the extension exists in this database. Share-locks the extension object, which DROP
+// EXTENSION locks before any of its tables: a concurrent drop either finished before (absent) or
+// waits for this transaction, and never deadlocks with a batch's table locks.
 bool extension_present()
 {
-    return pg_call([] { return OidIsValid(get_extension_oid("pg_bulk", true)); });
+    return pg_call([] {
+        Oid extension = get_extension_oid("pg_bulk", true);
+        if (!OidIsValid(extension))
+            return false;
+        LockDatabaseObject(ExtensionRelationId, extension, 0, AccessShareLock);
+        return OidIsValid(get_extension_oid("pg_bulk", true));
+    });
+}
+
+// While a session is cancelling this task, start no new batch: once its transaction ends the task
+// is either CANCELLED or goes on.
+void wait_while_cancelling(const ClaimedTask &task)
+{
+    while (cancel_requested_for(task.bulk_id.c_str()) && !stop_requested) {
+        pg_call([] {
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+            CHECK_FOR_INTERRUPTS();
+        });
+    }
 }
 
 // Takes the oldest pending task, counting this attempt. Returns false when there is none (or the
@@ -149,12 +173,14 @@ bool claim_next_task(ClaimedTask &task)
         spi_execute("UPDATE bulk.tasks SET attempts = attempts + 1, "
                     "started_at = coalesce(started_at, pg_catalog.clock_timestamp()) WHERE bulk_id = $1",
                     {text_arg(task.bulk_id)});
-        if (attempts == 0)
-            log_task(task.bulk_id, "INFO", "picked up by " + worker_name());
-        else
+        if (attempts > 0)
             log_task(task.bulk_id, "WARNING",
                      "resumed at operation " + std::to_string(task.next) + " by " + worker_name() +
                          " after an interruption (attempt " + std::to_string(attempts + 1) + ")");
+        else if (task.next > 0)
+            log_task(task.bulk_id, "INFO", "resumed at operation " + std::to_string(task.next) + " by " + worker_name());
+        else
+            log_task(task.bulk_id, "INFO", "picked up by " + worker_name());
         return true;
     });
 }
@@ -224,7 +250,10 @@ size_t operations_to_take(const ClaimedTask &task, size_t planned)
 // Applies the next batch of `task`. `one_by_one` after the set-based attempt of this batch failed.
 BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
 {
+    wait_while_cancelling(task);
     return in_transaction([&] {
+        if (!extension_present())
+            return BatchResult::Cancelled;
         SpiResult state = spi_execute("SELECT status, applied_count FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
                                       {text_arg(task.bulk_id)});
         if (state.count() == 0 || state.text(0, 1) != "PENDING")
@@ -339,6 +368,7 @@ RunResult run_next_task()
         }
         if (!reload_settings_if_asked()) {
             leave_task(task, "paused (pg_bulk.enabled = off)");
+            publish_progress("", 0);
             return RunResult::Stopped;
         }
         int32 before = task.next;

@@ -53,4 +53,9 @@ void log_task(std::string_view bulk_id, const char *level, const std::string &me
                 {text_arg(bulk_id), text_arg(level), text_arg(message)});
 }
 
+std::string operations_text(int64 count)
+{
+    return std::to_string(count) + (count == 1 ? " operation" : " operations");
+}
+
 } // namespace pg_bulk::pg

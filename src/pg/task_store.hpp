@@ -28,5 +28,7 @@ std::optional<std::string> task_with_key(const std::string &key, Oid submitter);
 void insert_chunk(std::string_view bulk_id, int32 first_operation, const Jsonb *operations);
 void set_operation_count(std::string_view bulk_id, int32 operation_count);
 void log_task(std::string_view bulk_id, const char *level, const std::string &message);
+// "1 operation", "3 operations": counts in log lines.
+std::string operations_text(int64 count);
 
 } // namespace pg_bulk::pg

@@ -21,6 +21,7 @@ WorkerState *state = nullptr;
 shmem_request_hook_type previous_request_hook = nullptr;
 shmem_startup_hook_type previous_startup_hook = nullptr;
 bool wake_pending = false;
+bool hint_pending = false;  // this backend set the cancel hint in the current transaction
 
 void request_shmem()
 {
@@ -49,8 +50,22 @@ void copy_id(char *target, const char *source)
     strlcpy(target, source ? source : "", bulk_id_capacity);
 }
 
+// Clears the cancel hint this backend set, if it is still its own, when the cancel's transaction
+// ends: committed, the task is CANCELLED; rolled back, the worker must go on.
+void clear_own_hint()
+{
+    SpinLockAcquire(&state->mutex);
+    state->cancel_hint[0] = '\0';
+    SpinLockRelease(&state->mutex);
+    hint_pending = false;
+}
+
 void on_transaction_event(XactEvent event, void *)
 {
+    bool ends = event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
+                event == XACT_EVENT_PARALLEL_ABORT;
+    if (ends && hint_pending && state)
+        clear_own_hint();
     if (event == XACT_EVENT_COMMIT && wake_pending && state) {
         SpinLockAcquire(&state->mutex);
         Latch *latch = state->latch;
@@ -58,8 +73,7 @@ void on_transaction_event(XactEvent event, void *)
         if (latch)
             SetLatch(latch);
     }
-    if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
-        event == XACT_EVENT_PARALLEL_ABORT)
+    if (ends)
         wake_pending = false;
 }
 } // namespace
@@ -179,7 +193,8 @@ Datum bulk_worker_status(PG_FUNCTION_ARGS)
 }
 
 // bulk._hint_cancel(bulk_id text) RETURNS void: tells a running worker to stop this task after the
-// operation in flight. Only a hint: the cancel itself is the transactional update of bulk.tasks.
+// operation in flight and to wait, instead of starting another batch, until the cancelling
+// transaction ends. Only a hint: the cancel itself is the transactional update of bulk.tasks.
 Datum bulk_hint_cancel(PG_FUNCTION_ARGS)
 {
     if (state) {
@@ -187,6 +202,7 @@ Datum bulk_hint_cancel(PG_FUNCTION_ARGS)
         SpinLockAcquire(&state->mutex);
         copy_id(state->cancel_hint, bulk_id);
         SpinLockRelease(&state->mutex);
+        hint_pending = true;
     }
     PG_RETURN_VOID();
 }
