@@ -7,9 +7,17 @@
 # Suites:
 #   unit      GoogleTest unit tests of src/core (CMake build in build/unit, ctest)
 #   sanitize  the same unit tests under ASan + UBSan (build/unit-sanitize, -DPG_BULK_SANITIZE=ON)
+#   fuzz      libFuzzer over the core (test/fuzz/fuzz_validator.cpp, clang++ with ASan + UBSan, built by
+#             test/fuzz/build.sh into build/fuzz) for PG_BULK_FUZZ_SECONDS (default 45) on a copy of
+#             test/fuzz/corpus; any crash, sanitizer report, leak or timeout fails it
 #   docs      every ```sql example of README.md and docs/*.md is in sql/doc_examples.sql (which regress runs)
 #   regress   pg_regress, then the isolation specs, against throwaway servers that preload pg_bulk
 #             (make installcheck, as user postgres)
+#   tap       Perl TAP tests in test/t/ (prove, as user postgres): crash recovery of the worker (SIGKILL,
+#             immediate stop, SIGTERM, ordering across restarts), NOTIFY, extension lifecycle; each test boots
+#             its own nodes with PostgreSQL::Test::Cluster. Node logs: build/tap/tmp_check/log/ in the copy.
+#   cron      test/cron/run.sh: a real pg_cron job runs bulk.load on a throwaway cluster (pg_cron schedules by
+#             the minute: it waits up to ~70 s for the run, 130 s at most)
 #
 # Adding a suite: write a function run_<something> that prints its header with `suite_header`, fails by
 # returning non-zero or through `set -e`, then add "<name>:run_<something>" to SUITES (and mark it in
@@ -26,11 +34,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SUITES=(
     unit:run_unit_tests
     sanitize:run_sanitized_unit_tests
+    fuzz:run_fuzz
     docs:run_doc_examples_check
     regress:run_regress
+    tap:run_tap
+    cron:run_cron
 )
 # Suites that run against the installed extension: when one is selected, build_and_install runs first.
-SERVER_SUITES=" regress "
+SERVER_SUITES=" regress tap cron "
 
 suite_header() {
     printf '\n==== %s ====\n' "$*"
@@ -57,6 +68,28 @@ run_sanitized_unit_tests() {
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
     cmake_unit_tests "$PG_BULK_ROOT/build/unit-sanitize" -DPG_BULK_SANITIZE=ON
+}
+
+run_fuzz() {
+    local seconds="${PG_BULK_FUZZ_SECONDS:-45}" bin="$PG_BULK_ROOT/build/fuzz/fuzz_validator" work rc=0
+    suite_header "libFuzzer: test/fuzz/fuzz_validator for ${seconds} s (clang++, ASan + UBSan)"
+    bash "$PG_BULK_ROOT/test/fuzz/build.sh" "$bin"
+    # The run adds inputs to its corpus and writes crash-*/leak-*/timeout-*/oom-* files: all in a scratch
+    # directory, never in the checkout.
+    work="$(mktemp -d /tmp/pg_bulk-fuzz.XXXXXX)"
+    cp -R "$PG_BULK_ROOT/test/fuzz/corpus" "$work/corpus"
+    (cd "$work" && "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$work/" corpus) >"$work/fuzz.log" 2>&1 || rc=$?
+    if [ "$rc" = 0 ]; then
+        grep -E '^(Done|stat::)' "$work/fuzz.log" || tail -n 5 "$work/fuzz.log"
+        rm -rf "$work"
+        return 0
+    fi
+    tail -n 80 "$work/fuzz.log"
+    echo "-----"
+    log "the fuzzer failed (exit $rc); its log and the failing input are kept in $work" \
+        "(reproduce: $bin $work/<crash-file>; add the input to test/fuzz/corpus once fixed)"
+    return 1
 }
 
 # Copy the checkout (without build/, .demo/, .git/) into a fresh directory owned by postgres, because the
@@ -104,6 +137,41 @@ run_regress() {
     echo "-----"
     log "pg_regress failed; the test copy is kept in $copy"
     return 1
+}
+
+run_tap() {
+    suite_header "TAP tests (prove test/t/*.pl as postgres; nodes with pg_bulk preloaded)"
+    # PostgreSQL's Perl TAP modules (PostgreSQL::Test::Cluster, ::Utils) and pg_regress, from
+    # postgresql-client-15, next to pgxs.mk: /usr/lib/postgresql/15/lib/pgxs/src/test/{perl,regress}.
+    local pgxs_src tap_perl copy testdir
+    pgxs_src="$(dirname "$(dirname "$("$PG_CONFIG" --pgxs)")")"
+    tap_perl="$pgxs_src/test/perl"
+    [ -f "$tap_perl/PostgreSQL/Test/Cluster.pm" ] || die "PostgreSQL::Test::Cluster not found under $tap_perl"
+    copy="$(make_postgres_copy)"
+    # PostgreSQL::Test::Utils puts tmp_check/ (node data directories, port locks, log/) under $TESTDIR.
+    testdir="$copy/build/tap"
+    as_postgres mkdir -p "$testdir"
+    log "running in $copy"
+    if as_postgres env PATH="$PG_BIN:$PATH" PERL5LIB="$tap_perl" PG_REGRESS="$pgxs_src/test/regress/pg_regress" \
+        TESTDIR="$testdir" prove --timer -v "$copy"/test/t/*.pl; then
+        rm -rf "$copy"
+        return 0
+    fi
+    local logfile
+    for logfile in "$testdir"/tmp_check/log/*; do
+        [ -f "$logfile" ] || continue
+        echo "----- last 100 lines of $logfile -----"
+        tail -n 100 "$logfile"
+    done
+    echo "-----"
+    log "TAP tests failed; the test copy is kept in $copy"
+    return 1
+}
+
+run_cron() {
+    suite_header "pg_cron: a scheduled bulk.load on a throwaway cluster (test/cron/run.sh, as postgres)"
+    # The script starts its own cluster as postgres in a private /tmp/pg_bulk-cron.XXXXXX and removes it.
+    bash "$PG_BULK_ROOT/test/cron/run.sh"
 }
 
 # Run suite function $2 under the name $1 in a subshell and record the result in SUMMARY / FAILED.

@@ -90,12 +90,13 @@ bool has_format(DataType type, std::string_view text)
 std::string enum_excerpt(const std::vector<std::string> &values, bool quoted)
 {
     std::string out = "[";
-    for (size_t i = 0; i < values.size() && out.size() < 200; ++i) {
-        if (i)
+    size_t shown = 0;
+    for (; shown < values.size() && out.size() < 200; ++shown) {
+        if (shown)
             out += ", ";
-        out += quoted ? quote_excerpt(values[i], 40) : values[i];
+        out += quoted ? quote_excerpt(values[shown], 40) : values[shown];
     }
-    return out + (out.size() >= 200 ? ", ...]" : "]");
+    return out + (shown < values.size() ? ", ...]" : "]");
 }
 
 } // namespace

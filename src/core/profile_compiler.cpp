@@ -229,6 +229,8 @@ ContainedSlot compile_slot(std::string_view name, const JsonNode &node, const st
 {
     expect_kind(node, JsonKind::Object, path);
     expect_only_keys(node, {"types", "cardinality", "description"}, path, "key");
+    if (auto description = node.find("description"))
+        expect_kind(*description, JsonKind::String, join(path, "description"));
     ContainedSlot slot;
     slot.name = std::string(name);
 

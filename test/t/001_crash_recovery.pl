@@ -85,15 +85,20 @@ SELECT bulk.submit_resources(jsonb_build_object('operations',
 });
 }
 
-# Waits until the task has at least $count final receipts; returns "status|applied_count" read right then.
+# Waits until the task has at least $count final receipts; returns (status, applied_count) read right then,
+# after checking that applied_count matches the committed receipts.
 sub wait_applied
 {
-	my ($bulk_id, $count) = @_;
+	my ($label, $bulk_id, $count) = @_;
 	$node->poll_query_until('postgres',
 		"SELECT applied_count >= $count FROM bulk.tasks WHERE bulk_id = '$bulk_id'")
 	  or die "task $bulk_id never reached $count applied operations";
-	return $node->safe_psql('postgres',
-		"SELECT status || '|' || applied_count FROM bulk.tasks WHERE bulk_id = '$bulk_id'");
+	my ($status, $applied, $receipts) = split /\|/, $node->safe_psql(
+		'postgres', qq{
+SELECT status, applied_count, (SELECT count(*) FROM bulk.operation_results r WHERE r.bulk_id = t.bulk_id)
+  FROM bulk.tasks t WHERE bulk_id = '$bulk_id'});
+	is($receipts, $applied, "$label $applied operations applied, with as many receipts committed");
+	return ($status, $applied);
 }
 
 sub wait_task
@@ -179,6 +184,15 @@ sub check_resumed
 		my $resumed_at = $1;
 		ok( $resumed_at >= $applied_before && $resumed_at < $operations,
 			"$label: resumed at operation $resumed_at (>= $applied_before committed before, < $operations)");
+		# Right after its last committed receipt: the receipts committed before the resumption are exactly
+		# seq 0 .. N - 1.
+		is( $node->safe_psql(
+				'postgres', qq{
+SELECT count(*), coalesce(max(seq), -1) FROM bulk.operation_results
+ WHERE bulk_id = '$bulk_id'
+   AND completed_at < (SELECT min(at) FROM bulk.logs('$bulk_id') WHERE message LIKE 'resumed at operation%')}),
+			"$resumed_at|" . ($resumed_at - 1),
+			"$label: the receipts committed before the crash are exactly operations 0 .. " . ($resumed_at - 1));
 	}
 	else
 	{
@@ -193,7 +207,7 @@ sub check_resumed
 my $start = time;
 my $pid = worker_pid();
 my $bulk_a = submit_creates('a', $operations);
-my ($status, $applied) = split /\|/, wait_applied($bulk_a, 1000);
+my ($status, $applied) = wait_applied('(a)', $bulk_a, 1000);
 is($status, 'PENDING', '(a) task still PENDING when the worker is killed');
 cmp_ok($applied, '<', $operations, "(a) $applied of $operations operations applied before SIGKILL");
 my $log_offset = -s $node->logfile;
@@ -216,7 +230,7 @@ diag(sprintf('(a) took %.1f s', time - $start));
 $start = time;
 slow_apply();
 my $bulk_b = submit_creates('b', $operations);
-($status, $applied) = split /\|/, wait_applied($bulk_b, 1000);
+($status, $applied) = wait_applied('(b)', $bulk_b, 1000);
 is($status, 'PENDING', '(b) task still PENDING at the immediate stop');
 $node->stop('immediate');
 $log_offset = -s $node->logfile;
@@ -242,7 +256,7 @@ set_worker_settings(
 	'ALTER SYSTEM SET pg_bulk.batch_size = 1000; ALTER SYSTEM SET pg_bulk.test_apply_delay = 3');
 $pid = worker_pid();
 my $bulk_c = submit_creates('c', $operations);
-($status, $applied) = split /\|/, wait_applied($bulk_c, 1000);
+($status, $applied) = wait_applied('(c)', $bulk_c, 1000);
 is($status, 'PENDING', '(c) task still PENDING at the SIGTERM');
 $log_offset = -s $node->logfile;
 # The server's clock when the signal is sent, to compare with the worker's "stopping" log line.
@@ -283,7 +297,7 @@ else
 	fail("(c) a 'worker stopping (SIGTERM) after operation N' log line");
 	diag("bulk.logs($bulk_c):\n$logs_c");
 }
-like($logs_c, qr/picked up by worker pid $new_pid/, '(c) the restarted worker took the task up again');
+like($logs_c, qr/resumed at operation \d+ by worker pid $new_pid$/m, '(c) the restarted worker resumed the task (a SIGTERM is not counted as an interruption)');
 unlike(
 	slurp_file($node->logfile, $log_offset),
 	qr/terminated by signal|reinitializing/,
@@ -313,11 +327,11 @@ SELECT bulk.submit_resources(jsonb_build_object('operations',
             END ORDER BY i)
        FROM generate_series(0, $mixed - 1) AS i))) ->> 'bulkId';
 });
-($status, $applied) = split /\|/, wait_applied($bulk_d, 1500);
+($status, $applied) = wait_applied('(d)', $bulk_d, 1500);
 is($status, 'PENDING', '(d) order-sensitive task still PENDING at the SIGKILL');
 ok(kill('KILL', $pid), "(d) SIGKILL the worker (pid $pid)");
 $pid = worker_pid($pid);
-($status, $applied) = split /\|/, wait_applied($bulk_d, 3500);
+($status, $applied) = wait_applied('(d)', $bulk_d, 3500);
 is($status, 'PENDING', '(d) order-sensitive task still PENDING at the server restart');
 $node->restart;
 $pid = worker_pid();

@@ -644,9 +644,8 @@ TEST_F(ProfileCompilerTest, DescriptionsAreAllowedEverywhere)
               "properties.a.items.description: expected string, got array");
 }
 
-// Bug report: a contained slot's "description" is accepted whatever its JSON kind, where a profile's and a
-// property's must be strings (`{"description": 5}` -> "description: expected string, got number").
-TEST_F(ProfileCompilerTest, DISABLED_SlotDescriptionMustBeAString)
+// A contained slot's description must be a string, like a profile's and a property's.
+TEST_F(ProfileCompilerTest, SlotDescriptionMustBeAString)
 {
     EXPECT_EQ(define(R"({"contained": {"c": {"types": ["hours"], "cardinality": "0:1", "description": 5}}})"),
               "contained.c.description: expected string, got number");
