@@ -431,7 +431,9 @@ BEGIN
         INSERT INTO bulk.task_logs (bulk_id, level, message)
         VALUES (_cancel_task.bulk_id, 'INFO',
                 CASE WHEN applied OPERATOR(pg_catalog.=) 0 THEN 'cancelled before any operation was applied'
-                     ELSE pg_catalog.format('cancelled after %s operations; the others are CANCELLED', applied) END);
+                     ELSE pg_catalog.format('cancelled after %s %s; the others are CANCELLED', applied,
+                                            CASE WHEN applied OPERATOR(pg_catalog.=) 1 THEN 'operation'
+                                                 ELSE 'operations' END) END);
         PERFORM pg_catalog.pg_notify('bulk_task',
             pg_catalog.jsonb_build_object('bulkId', _cancel_task.bulk_id, 'status', 'CANCELLED')::text);
     END IF;
