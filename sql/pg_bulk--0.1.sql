@@ -288,9 +288,11 @@ CREATE TABLE bulk.task_operations (
     PRIMARY KEY (bulk_id, first_operation)
 );
 
--- Final receipts, written by the worker with each operation's effect.
+-- Final receipts, written by the worker with each operation's effect. No foreign key to bulk.tasks:
+-- a per-receipt check would be the largest cost of applying a batch; the worker's purge removes
+-- the receipts of the tasks it deletes.
 CREATE TABLE bulk.operation_results (
-    bulk_id       text NOT NULL REFERENCES bulk.tasks ON DELETE CASCADE,
+    bulk_id       text NOT NULL,
     seq           integer NOT NULL,
     status        text NOT NULL CHECK (status IN ('SUCCESS', 'FAILURE', 'CANCELLED')),
     error         jsonb,
@@ -374,12 +376,14 @@ END
 $$;
 
 -- A receipt row as the JSON object of DESIGN §5.
+-- No SET clause, so that it is inlined into bulk.task (once per receipt); everything is qualified.
 CREATE FUNCTION bulk._receipt_json(action text, type text, id text, status text, error jsonb,
                                    completed_at timestamptz) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'action', $1, 'type', $2, 'id', $3, 'status', $4, 'completedAt', $6))
-        OPERATOR(pg_catalog.||) CASE WHEN $5 IS NULL THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object('error', $5) END
+        OPERATOR(pg_catalog.||) CASE WHEN $5 IS NULL THEN '{}'::pg_catalog.jsonb
+                                     ELSE pg_catalog.jsonb_build_object('error', $5) END
 $$;
 
 CREATE FUNCTION bulk.task(bulk_id text, with_receipts boolean DEFAULT true) RETURNS jsonb

@@ -20,7 +20,7 @@ END
 $$;
 DROP EXTENSION IF EXISTS pg_bulk CASCADE;
 DROP SCHEMA IF EXISTS evil CASCADE;
-DROP TABLE IF EXISTS public.apply_log;
+DROP TABLE IF EXISTS public.apply_log, public.staging_a, public.staging_h, public.secret;
 DO $$
 DECLARE
     role_name text;
@@ -66,6 +66,9 @@ BEGIN
 END
 $$;
 
+-- The worker of this database (it starts when pg_regress has created the database).
+SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers)') AS worker_running;
+
 -- The roles of DESIGN §8 exist, NOLOGIN, and bulk_admin is a member of the other two.
 SELECT rolname, rolcanlogin, rolsuper,
        ARRAY(SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
@@ -98,6 +101,10 @@ END
 $$;
 CREATE TRIGGER log_apply AFTER INSERT OR UPDATE OR DELETE ON bulk.resources
     FOR EACH ROW EXECUTE FUNCTION public.log_apply();
+-- A row level security policy sees the submitter too: B may only write ids starting with 'b'.
+ALTER TABLE bulk.resources ENABLE ROW LEVEL SECURITY;
+CREATE POLICY b_writes_b_ids ON bulk.resources USING (true)
+    WITH CHECK (current_user <> 'regress_writer_b' OR id LIKE 'b%');
 
 -------------------------------------------------------------------------------------------------
 -- Profile and relationship definitions need bulk_admin.
@@ -112,7 +119,7 @@ SELECT bulk.define_relationship('knows', '{"from": {"profileKey": "provider"}, "
 SELECT bulk.define_profile('scratch', '{"properties": {}}');
 SELECT bulk.drop_profile('scratch');
 SELECT key, version FROM bulk.profiles ORDER BY key;
-SELECT count(*) AS worker_rows FROM bulk.workers;
+SELECT count(*) AS workers, bool_and(database = current_database()) AS this_database FROM bulk.workers;
 RESET ROLE;
 
 SET ROLE regress_writer_a;
@@ -143,7 +150,8 @@ RESET ROLE;
 SET ROLE regress_writer_b;
 SELECT bulk.submit_resources('{"operations": [
   {"action": "CREATE", "create": {"type": "provider", "id": "b1", "data": {"name": "Bea"}}},
-  {"action": "UPSERT", "upsert": {"type": "provider", "id": "b2", "data": {"name": "Bert"}}}]}') ->> 'bulkId' AS b1 \gset
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "b2", "data": {"name": "Bert"}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "x1", "data": {"name": "Xavier"}}}]}') ->> 'bulkId' AS b1 \gset
 -- Idempotency keys are per role: B's 'a-key' is not A's.
 SELECT bulk.submit_resources('{"operations": [
   {"action": "CREATE", "create": {"type": "provider", "id": "b3", "data": {"name": "Bo"}}}]}', 'a-key') ->> 'bulkId' AS b3 \gset
@@ -241,6 +249,40 @@ SELECT count(*) AS queued FROM bulk.queue;
 RESET ROLE;
 SELECT bulk_id = :'b1' AS is_b1, status FROM bulk.tasks WHERE bulk_id IN (:'b1', :'b3') ORDER BY queue_position;
 
+-- Loads (bulk.load from a staging table, bulk.load_status) follow the same rules. The staging
+-- table is read and emptied with the caller's own privileges.
+CREATE TABLE public.staging_a (action text, type text, id text, data jsonb);
+INSERT INTO public.staging_a VALUES ('CREATE', 'provider', 'a3', '{"name": "Ada"}'),
+                                    ('CREATE', 'provider', 'a4', '{"name": "lower case"}');
+GRANT SELECT, UPDATE, DELETE ON public.staging_a TO regress_writer_a;
+CREATE TABLE public.secret (action text, type text, id text, data jsonb);
+INSERT INTO public.secret VALUES ('CREATE', 'provider', 'secret', '{"name": "Secret"}');
+SET ROLE regress_writer_a;
+SELECT bulk.load('public.staging_a') AS a_load \gset
+SELECT :'a_load'::jsonb ->> 'loadId' AS al, :'a_load'::jsonb #>> '{bulkIds,0}' AS a_load_task \gset
+SELECT :'a_load'::jsonb -> 'records' AS records, :'a_load'::jsonb -> 'submitted' AS submitted,
+       :'a_load'::jsonb -> 'failureCount' AS failures;
+SELECT bulk.load_status(:'al') ->> 'status' AS load_status, (SELECT count(*) FROM bulk.loads) AS loads,
+       (SELECT count(*) FROM bulk.load_rejects) AS rejects;
+SELECT pg_temp.error_of($$SELECT bulk.load('public.secret')$$) AS load_unreadable_table;
+SELECT pg_temp.error_of($$INSERT INTO bulk.loads (load_id, source, target, submitted_by) VALUES ('ld_x', 'x', 'resources', 1)$$) AS insert_load;
+SELECT pg_temp.error_of($$UPDATE bulk.loads SET records = 0$$) AS update_loads;
+SELECT pg_temp.error_of($$DELETE FROM bulk.load_rejects$$) AS delete_rejects;
+RESET ROLE;
+SELECT count(*) AS secret_rows_left, (SELECT count(*) FROM bulk.loads) AS loads FROM public.secret;
+SET ROLE regress_writer_b;
+SELECT pg_temp.error_of(format('SELECT bulk.load_status(%L)', :'al'), :'al') AS other_roles_load,
+       pg_temp.error_of($$SELECT bulk.load_status('ld_2XyzUnknownUnknownUnknown00')$$, 'ld_2XyzUnknownUnknownUnknown00')
+         AS unknown_load;
+SELECT (SELECT count(*) FROM bulk.loads) AS loads, (SELECT count(*) FROM bulk.load_rejects) AS rejects,
+       (SELECT count(*) FROM bulk.tasks WHERE bulk_id = :'a_load_task') AS load_task;
+SELECT pg_temp.error_of($$SELECT bulk.load('public.staging_a')$$) AS load_others_staging_table;
+RESET ROLE;
+SET ROLE regress_reader;
+SELECT pg_temp.error_of($$SELECT bulk.load('public.staging_a')$$) AS reader_load;
+SELECT pg_temp.error_of(format('SELECT bulk.load_status(%L)', :'al')) AS reader_load_status;
+RESET ROLE;
+
 -- An admin sees every task through the tables, the views and the functions, and cancels any.
 SET ROLE regress_admin;
 SELECT count(*) AS tasks, count(DISTINCT submitted_by) AS submitters FROM bulk.tasks;
@@ -248,6 +290,8 @@ SELECT count(*) AS chunks FROM bulk.task_operations;
 SELECT count(*) AS queued FROM bulk.queue;
 SELECT bulk.task(:'b1') ->> 'status' AS b1, bulk.task(:'s1') ->> 'status' AS s1,
        (SELECT count(*) FROM bulk.logs(:'b1')) AS b1_logs, bulk.metrics(:'s1') ->> 'status' AS s1_metrics;
+SELECT bulk.load_status(:'al') ->> 'records' AS a_load_records, (SELECT count(*) FROM bulk.loads) AS loads,
+       (SELECT count(*) FROM bulk.load_rejects) AS rejects;
 SELECT bulk.cancel(:'a2') ->> 'status' AS cancel_writers_task;
 SELECT message FROM bulk.logs(:'a2');
 -- ... but writes the task tables no more than a writer does.
@@ -359,8 +403,15 @@ SELECT pg_terminate_backend(:old_worker_pid) AS worker_terminated;
 SELECT pg_temp.wait_until(format('EXISTS (SELECT FROM bulk.workers WHERE paused AND pid <> %s)', :old_worker_pid))
        AS worker_restarted;
 
+CREATE TABLE public.staging_h (action text, type text, id varchar, data json, meta jsonb);
+INSERT INTO public.staging_h VALUES ('UPSERT', 'provider', 'h5', '{"name": "Hilda"}', '{"via": "load"}'),
+                                    ('CREATE', 'provider', 'h6', '{"name": "lower"}', NULL),
+                                    ('DELETE', 'provider', 'h5', NULL, NULL);
+GRANT SELECT, UPDATE, DELETE ON public.staging_h TO regress_hostile;
+
 SET ROLE regress_hostile;
 SET search_path = evil, pg_catalog, bulk, public;
+SELECT bulk.load('public.staging_h') AS hostile_load \gset
 SELECT bulk.validate_resources('{"operations": [
   {"action": "CREATE", "create": {"type": "provider", "id": "h1", "data": {"name": "Hal", "practiceNumber": 1}}},
   {"action": "DELETE", "delete": {"type": "provider", "id": "h0"}}]}') AS hostile_validate \gset
@@ -391,9 +442,14 @@ SELECT :'hostile_validate'::jsonb AS hostile_validate, :'hostile_rejected'::json
        :'hostile_resubmit'::jsonb ->> 'bulkId' = :'hostile_submit'::jsonb ->> 'bulkId' AS resubmit_same_task,
        :'hostile_validate_relationships'::jsonb AS hostile_validate_relationships;
 SELECT :'hostile_submit'::jsonb ->> 'bulkId' AS h1, :'hostile_cancelled'::jsonb ->> 'bulkId' AS h4,
-       :'hostile_relationships'::jsonb ->> 'bulkId' AS k1 \gset
+       :'hostile_relationships'::jsonb ->> 'bulkId' AS k1, :'hostile_load'::jsonb ->> 'loadId' AS hostile_load_id,
+       :'hostile_load'::jsonb #>> '{bulkIds,0}' AS hl \gset
+SELECT :'hostile_load'::jsonb -> 'records' AS load_records, :'hostile_load'::jsonb -> 'submitted' AS load_submitted,
+       :'hostile_load'::jsonb #>> '{failures,0,error,type}' AS load_failure,
+       (SELECT count(*) FROM public.staging_h) AS left_in_staging;
 SET search_path = evil, pg_catalog, bulk, public;
 SELECT bulk.task(:'h1') AS hostile_task_pending, bulk.metrics(:'h1') AS hostile_metrics_pending \gset
+SELECT bulk.load_status(:'hostile_load_id') AS hostile_load_status \gset
 SELECT seq, action, type, status FROM bulk.receipts(:'h1');
 SELECT level, message FROM bulk.logs(:'h1');
 SELECT bulk.wait(:'h1', '20 milliseconds') AS hostile_wait_pending \gset
@@ -404,7 +460,30 @@ RESET ROLE;
 SELECT :'hostile_task_pending'::jsonb ->> 'status' AS task, jsonb_array_length(:'hostile_task_pending'::jsonb -> 'receipts') AS receipts,
        :'hostile_metrics_pending'::jsonb #>> '{counts,PENDING}' AS metrics_pending,
        :'hostile_wait_pending'::jsonb ->> 'status' AS wait, :'hostile_cancel'::jsonb ->> 'status' AS cancel,
-       :'hostile_queue_first' = :'h1' AS queue_shows_own_first;
+       :'hostile_queue_first' = :'hl' AS queue_shows_own_first,
+       :'hostile_load_status'::jsonb ->> 'status' AS load_status;
+-- An admin defining and dropping definitions through the hostile search_path (the definition
+-- triggers, the reference checks, the profile cache).
+SET ROLE regress_admin;
+SET search_path = evil, pg_catalog, bulk, public;
+SELECT bulk.define_profile('hours', '{"properties": {"day": {"type": "code", "rules": {"enum": ["MON"]}}}}', 'CONTAINED');
+SELECT bulk.define_profile('office', '{"properties": {"name": {"type": "symbol"}},
+                                       "contained": {"hours": {"types": ["hours"], "cardinality": "0:*"}}}');
+SELECT bulk.define_profile('office', '{"properties": {"name": {"type": "symbol", "rules": {"pattern": "^O"}}},
+                                       "contained": {"hours": {"types": ["hours"], "cardinality": "1:*"}}}');
+SELECT bulk.define_relationship('worksAt', '{"from": {"profileKey": "provider"}, "to": {"profileKey": "office"},
+                                             "cardinality": "1:N"}');
+SELECT bulk.validate_resources('{"operations": [{"action": "CREATE", "create": {"type": "office", "data": {"name": "Oak"},
+  "contained": {"hours": [{"type": "hours", "data": {"day": "MON"}}]}}}]}') AS hostile_validate_contained \gset
+SELECT bulk.drop_relationship('worksAt');
+SELECT bulk.drop_profile('office');
+SELECT bulk.drop_profile('hours');
+SELECT bulk_id AS hostile_admin_queue_first FROM bulk.queue ORDER BY queue_position LIMIT 1 \gset
+SELECT paused AS hostile_admin_worker_paused FROM bulk.workers \gset
+RESET search_path;
+RESET ROLE;
+SELECT :'hostile_validate_contained'::jsonb AS validate_contained, :'hostile_admin_queue_first' = :'a1' AS queue_first,
+       :'hostile_admin_worker_paused' AS worker_paused, (SELECT count(*) FROM bulk.profiles) AS profiles;
 SELECT count(*) AS spy_calls_while_submitting FROM evil.spy_log;
 
 -- The restarted worker applies every queued task, each as its submitter.
@@ -420,35 +499,42 @@ END $$;
 
 SELECT CASE t.bulk_id WHEN :'a1' THEN 'a1' WHEN :'a2' THEN 'a2' WHEN :'b1' THEN 'b1' WHEN :'b3' THEN 'b3'
                       WHEN :'s1' THEN 's1' WHEN :'c1' THEN 'c1' WHEN :'d1' THEN 'd1' WHEN :'h1' THEN 'h1'
-                      WHEN :'h4' THEN 'h4' WHEN :'k1' THEN 'k1' ELSE 'other' END AS task,
+                      WHEN :'h4' THEN 'h4' WHEN :'k1' THEN 'k1' WHEN :'a_load_task' THEN 'a-load'
+                      WHEN :'hl' THEN 'h-load' ELSE 'other' END AS task,
        t.status, t.operation_count,
        (SELECT string_agg(r.status || coalesce(' ' || r.error_type, ''), ', ' ORDER BY r.seq)
           FROM bulk.receipts(t.bulk_id) r) AS receipts
   FROM bulk.tasks t ORDER BY t.queue_position;
--- FORBIDDEN receipts say why; nothing of C's or D's was written (a1 survives C's DELETE).
+-- FORBIDDEN receipts say why; nothing of C's or D's was written (a1 survives C's DELETE), and
+-- B's policy refused x1.
+SELECT seq, error_code, error_type, error_message FROM bulk.receipts(:'b1') WHERE status = 'FAILURE';
 SELECT DISTINCT error_code, error_type, error_message FROM bulk.receipts(:'c1');
 SELECT DISTINCT error_code, error_type, error_message FROM bulk.receipts(:'d1');
-SELECT id FROM bulk.resources WHERE id IN ('a1', 'c1', 'd1') ORDER BY id;
+SELECT id FROM bulk.resources WHERE id IN ('a1', 'c1', 'd1', 'x1') ORDER BY id;
 -- Every change was made as the role that submitted it: the superuser's task as the superuser only.
-SELECT l.resource_id, l.op, CASE WHEN r.rolsuper THEN '<superuser>' ELSE l.applied_by END AS applied_by
-  FROM public.apply_log l LEFT JOIN pg_roles r ON r.rolname = l.applied_by
- ORDER BY l.resource_id COLLATE "C", l.op;
+SELECT * FROM (
+    SELECT CASE WHEN l.resource_id ~ '^[0-9A-Za-z]{27}$' THEN '<generated>' ELSE l.resource_id END AS resource_id,
+           l.op, CASE WHEN r.rolsuper THEN '<superuser>' ELSE l.applied_by END AS applied_by
+      FROM public.apply_log l LEFT JOIN pg_roles r ON r.rolname = l.applied_by) AS changes
+ ORDER BY resource_id COLLATE "C", op;
 
 -- The finished tasks, followed through the hostile search_path once more.
 SET ROLE regress_hostile;
 SET search_path = evil, pg_catalog, bulk, public;
 SELECT bulk.task(:'h1') AS hostile_task, bulk.metrics(:'h1') AS hostile_metrics,
-       bulk.wait(:'k1') AS hostile_wait, bulk.task(:'k1', false) AS hostile_task_k1 \gset
+       bulk.wait(:'k1') AS hostile_wait, bulk.task(:'k1', false) AS hostile_task_k1,
+       bulk.load_status(:'hostile_load_id') AS hostile_load_status \gset
 SELECT seq, action, type, status, error_code, error_type, error_message, completed_at IS NOT NULL AS completed
   FROM bulk.receipts(:'h1');
-SELECT level, message FROM bulk.logs(:'k1');
+SELECT level, regexp_replace(message, 'pid [0-9]+', 'pid <pid>') AS message FROM bulk.logs(:'k1');
 SELECT bulk.cancel(:'h1') AS hostile_cancel_finished \gset
 RESET search_path;
 RESET ROLE;
 SELECT :'hostile_task'::jsonb ->> 'status' AS task, :'hostile_metrics'::jsonb -> 'counts' AS metrics,
        jsonb_path_query_array(:'hostile_wait'::jsonb, '$.receipts[*].status') AS wait_k1,
        :'hostile_task_k1'::jsonb ->> 'status' AS task_k1,
-       :'hostile_cancel_finished'::jsonb ->> 'status' AS cancel_finished;
+       :'hostile_cancel_finished'::jsonb ->> 'status' AS cancel_finished,
+       :'hostile_load_status'::jsonb -> 'tasks' AS load_tasks;
 SELECT type, id, data, meta FROM bulk.resources WHERE id LIKE 'h%' ORDER BY id;
 SELECT type, id, from_id, to_id FROM bulk.relationships ORDER BY id;
 -- Nothing of schema evil ran: not in the backends, not in the worker.
@@ -480,7 +566,7 @@ RESET ROLE;
 -- Clean up (the bulk_* roles stay, as after any DROP EXTENSION).
 DROP EXTENSION pg_bulk CASCADE;
 DROP SCHEMA evil CASCADE;
-DROP TABLE public.apply_log;
+DROP TABLE public.apply_log, public.staging_a, public.staging_h, public.secret;
 DROP FUNCTION public.log_apply();
 DROP ROLE regress_writer_a, regress_writer_b, regress_writer_c, regress_hostile, regress_reader, regress_admin,
           regress_nobody;

@@ -20,6 +20,28 @@ std::optional<std::string_view> string_member(const JsonNode &object, std::strin
         return value->string();
     return std::nullopt;
 }
+
+// A member that must be a string: INVALID_REQUEST when absent, null or of another kind.
+void require_string(const std::optional<JsonNode> &value, const PathFrame &path)
+{
+    if (!value || value->is(JsonKind::Null))
+        fail_at(ErrorType::InvalidRequest, path, "is required");
+    if (!value->is(JsonKind::String))
+        fail_at(ErrorType::InvalidRequest, path, "expected string, " + got(*value));
+}
+
+// The client id of a payload: optional for CREATE, required otherwise.
+void check_client_id(const std::optional<JsonNode> &id, Action action, const PathFrame &path)
+{
+    if (!id || id->is(JsonKind::Null)) {
+        if (action != Action::Create)
+            fail_at(ErrorType::InvalidRequest, path, "is required for action " + std::string(action_name(action)));
+    } else if (!id->is(JsonKind::String) || !is_valid_client_id(id->string())) {
+        fail_at(ErrorType::InvalidRequest, path,
+                "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
+                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
+    }
+}
 } // namespace
 
 const char *action_name(Action action)
@@ -140,10 +162,7 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
                          : "unknown key (a delete takes only type and id)");
     }
     PathFrame type_path = path.member("type");
-    if (!type || type->is(JsonKind::Null))
-        fail_at(ErrorType::InvalidRequest, type_path, "is required");
-    if (!type->is(JsonKind::String))
-        fail_at(ErrorType::InvalidRequest, type_path, "expected string, " + got(*type));
+    require_string(type, type_path);
     const Profile *profile = catalog_.find(type->string());
     if (!profile && relationships_ && relationships_->find_relationship(type->string()))
         fail_at(ErrorType::InvalidRequest, type_path,
@@ -155,15 +174,7 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
         fail_at(ErrorType::UnknownType, type_path,
                 "profile " + quote_excerpt(profile->key) + " is CONTAINED: it can only be used inside contained");
 
-    PathFrame id_path = path.member("id");
-    if (!id || id->is(JsonKind::Null)) {
-        if (action != Action::Create)
-            fail_at(ErrorType::InvalidRequest, id_path, "is required for action " + std::string(action_name(action)));
-    } else if (!id->is(JsonKind::String) || !is_valid_client_id(id->string())) {
-        fail_at(ErrorType::InvalidRequest, id_path,
-                "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
-                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
-    }
+    check_client_id(id, action, path.member("id"));
     if (action == Action::Delete)
         return;
 
@@ -193,10 +204,7 @@ void RelationshipOperationValidator::check_endpoint(const JsonNode *endpoint, co
     }
     auto type = endpoint->find("type");
     PathFrame type_path = path.member("type");
-    if (!type || type->is(JsonKind::Null))
-        fail_at(ErrorType::InvalidRequest, type_path, "is required");
-    if (!type->is(JsonKind::String))
-        fail_at(ErrorType::InvalidRequest, type_path, "expected string, " + got(*type));
+    require_string(type, type_path);
     if (type->string() != expected_type)
         fail_at(ErrorType::InvalidValue, type_path,
                 "expected " + quote_excerpt(expected_type) + ", got " + quote_excerpt(type->string()));
@@ -236,19 +244,8 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
                 "is required (this looks like a resource operation: resource operations go to "
                 "bulk.submit_resources)");
     PathFrame type_path = path.member("type");
-    if (!type || type->is(JsonKind::Null))
-        fail_at(ErrorType::InvalidRequest, type_path, "is required");
-    if (!type->is(JsonKind::String))
-        fail_at(ErrorType::InvalidRequest, type_path, "expected string, " + got(*type));
-    PathFrame id_path = path.member("id");
-    if (!id || id->is(JsonKind::Null)) {
-        if (action != Action::Create)
-            fail_at(ErrorType::InvalidRequest, id_path, "is required for action " + std::string(action_name(action)));
-    } else if (!id->is(JsonKind::String) || !is_valid_client_id(id->string())) {
-        fail_at(ErrorType::InvalidRequest, id_path,
-                "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
-                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
-    }
+    require_string(type, type_path);
+    check_client_id(id, action, path.member("id"));
     const RelationshipDefinition *definition = relationships_.find_relationship(type->string());
     if (!definition && profiles_.find(type->string()))
         fail_at(ErrorType::InvalidRequest, type_path,

@@ -400,8 +400,10 @@ void purge_finished_tasks()
     in_transaction([&] {
         if (!extension_present())
             return 0;
-        spi_execute("DELETE FROM bulk.tasks WHERE status <> 'PENDING' AND finished_at < pg_catalog.clock_timestamp() "
-                    "OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)",
+        spi_execute("WITH purged AS (DELETE FROM bulk.tasks WHERE status <> 'PENDING' "
+                    "AND finished_at < pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) "
+                    "pg_catalog.make_interval(secs => $1) RETURNING bulk_id) "
+                    "DELETE FROM bulk.operation_results r USING purged p WHERE r.bulk_id OPERATOR(pg_catalog.=) p.bulk_id",
                     {int4_arg(task_retention_s)});
         spi_execute("DELETE FROM bulk.loads l WHERE l.loaded_at < pg_catalog.clock_timestamp() "
                     "OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1) "
