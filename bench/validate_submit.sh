@@ -25,12 +25,13 @@ set -euo pipefail
 
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+# shellcheck source=bench/lib.sh
+source "$PG_BULK_ROOT/bench/lib.sh"
 
-BENCH_SRC="$PG_BULK_ROOT/bench"
 N="${BENCH_N:-100000}"
 RUNS="${BENCH_RUNS:-3}"
 PORT="${BENCH_PORT:-56432}"
-DB=pg_bulk_bench
+BENCH_DB=pg_bulk_bench
 
 for setting in "BENCH_N=$N" "BENCH_RUNS=$RUNS" "BENCH_PORT=$PORT"; do
     [[ "${setting#*=}" =~ ^[1-9][0-9]{0,8}$ ]] || die "$setting: expected a positive integer"
@@ -43,76 +44,16 @@ for file in validate_submit_setup.sql plpgsql_validate.sql validators_agree.sql;
     [ -f "$BENCH_SRC/$file" ] || die "$BENCH_SRC/$file is missing"
 done
 
-if [ "${BENCH_INSTALL:-0}" = 1 ]; then
-    log "BENCH_INSTALL=1: building and installing pg_bulk"
-    make -s -C "$PG_BULK_ROOT" -j2 PG_CONFIG="$PG_CONFIG" || die "build failed"
-    make -s -C "$PG_BULK_ROOT" install PG_CONFIG="$PG_CONFIG" >/dev/null || die "make install failed"
-fi
-if [ ! -f "$("$PG_CONFIG" --pkglibdir)/pg_bulk.so" ] || [ ! -f "$("$PG_CONFIG" --sharedir)/extension/pg_bulk.control" ]; then
-    die "pg_bulk is not installed into $("$PG_CONFIG" --pkglibdir): run make install (or BENCH_INSTALL=1)"
-fi
+bench_require_installed
 
 started_at=$SECONDS
-BENCH_DIR="$(mktemp -d /tmp/pg_bulk-bench.XXXXXX)"
-DATA="$BENCH_DIR/data"
-SERVER_LOG="$BENCH_DIR/postgres.log"
-
-cleanup() {
-    local status=$?
-    set +e
-    if [ -f "$DATA/postmaster.pid" ]; then
-        as_postgres "$PG_BIN/pg_ctl" stop -D "$DATA" -m fast -w -t 60 >/dev/null 2>&1 \
-            || as_postgres "$PG_BIN/pg_ctl" stop -D "$DATA" -m immediate -w -t 60 >/dev/null 2>&1
-    fi
-    if [ "$status" -ne 0 ] && [ -f "$SERVER_LOG" ]; then
-        echo "----- last 40 lines of the server log -----" >&2
-        tail -n 40 "$SERVER_LOG" >&2
-        echo "-----" >&2
-    fi
-    rm -rf "$BENCH_DIR"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-chown postgres:postgres "$BENCH_DIR"
-chmod 0700 "$BENCH_DIR"
-
-log "initdb in $BENCH_DIR (port $PORT, unix socket only)"
-as_postgres "$PG_BIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C --no-instructions >/dev/null
-# Settings for a 2-core / 24 GB box, default durability (fsync, synchronous_commit and full_page_writes stay on)
-# so that the commit of each contender costs what it costs in production. work_mem 64MB keeps the PL/pgSQL
-# validator's and the INSERT's jsonb_array_elements result (~20 MB for 100000 operations) in memory.
-as_postgres tee -a "$DATA/postgresql.conf" >/dev/null <<EOF
-
-# bench/validate_submit.sh
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$BENCH_DIR'
-shared_preload_libraries = 'pg_bulk'
-shared_buffers = 1GB
-work_mem = 64MB
-maintenance_work_mem = 256MB
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-synchronous_commit = on
-fsync = on
-full_page_writes = on
-EOF
-as_postgres "$PG_BIN/pg_ctl" start -D "$DATA" -l "$SERVER_LOG" -w -t 60 >/dev/null \
-    || die "the bench server did not start"
-
-# psql on the bench database, as postgres, quiet (no NOTICEs such as "truncate cascades"), stopping at the first
-# error. Scripts come on stdin (read by this root shell: postgres may not be able to read the checkout).
-bench_psql() {
-    as_postgres env PGOPTIONS="-c client_min_messages=warning" \
-        "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$BENCH_DIR" -p "$PORT" -U postgres -d "$DB" "$@"
-}
+# The cluster and its settings: bench_init_cluster in bench/lib.sh.
+bench_init_cluster "$PORT" </dev/null
+bench_start
 
 # A separate database: the pg_bulk worker serves pg_bulk.database (postgres), so it never picks up the tasks the
 # bench queues and competes with the measurements.
-as_postgres "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$PORT" -U postgres "$DB"
+as_postgres "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$PORT" -U postgres "$BENCH_DB"
 
 log "setup: profile, request of $N operations, baseline table, validators"
 bench_psql -v n="$N" -f - <"$BENCH_SRC/validate_submit_setup.sql"
@@ -120,12 +61,6 @@ bench_psql -f - <"$BENCH_SRC/plpgsql_validate.sql"
 log "checking that bulk.validate_resources and bench.plpgsql_validate agree on valid and invalid operations"
 bench_psql -f - <"$BENCH_SRC/validators_agree.sql"
 request_mb="$(bench_psql -At -c "SELECT round(pg_column_size(doc) / 1048576.0, 1) FROM bench.request")"
-
-# Prints the best of the run times (ms) given on stdin, one per line, followed by all of them.
-best_and_runs() {
-    awk 'NF { t[++n] = $1; if (best == "" || $1 + 0 < best + 0) best = $1 }
-         END { if (n == 0) exit 1; printf "%s", best; for (i = 1; i <= n; i++) printf " %s", t[i]; printf "\n" }'
-}
 
 # Contenders 1 and 2: timed inside the server by bench.time_validator (clock_timestamp() around the call), all
 # runs in one session so the later runs see warm caches (profile cache, PL/pgSQL compiled function).
