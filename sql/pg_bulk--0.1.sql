@@ -223,6 +223,12 @@ BEGIN
 END
 $$;
 
+-- Only the worker (applying a task as its submitter) and bulk_admin members write the stored data.
+CREATE FUNCTION bulk._guard_stored_data() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'bulk_guard_stored_data' LANGUAGE C;
+CREATE TRIGGER resources_written_by_tasks BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON bulk.resources
+    FOR EACH STATEMENT EXECUTE FUNCTION bulk._guard_stored_data();
+
 -- Cardinality is copied from the definition when a relationship is written, so the partial unique
 -- indexes enforce it in the database (also against concurrent writers), not only in a prior SELECT.
 CREATE TABLE bulk.relationships (
@@ -250,6 +256,8 @@ CREATE UNIQUE INDEX relationships_one_per_to ON bulk.relationships (type, to_typ
     WHERE cardinality IN ('1:1', '1:N');
 CREATE INDEX relationships_from ON bulk.relationships (from_type, from_id);
 CREATE INDEX relationships_to ON bulk.relationships (to_type, to_id);
+CREATE TRIGGER relationships_written_by_tasks BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON bulk.relationships
+    FOR EACH STATEMENT EXECUTE FUNCTION bulk._guard_stored_data();
 
 -- Sets the cardinality column from the definition on every write, whoever writes.
 CREATE FUNCTION bulk._relationship_cardinality() RETURNS trigger

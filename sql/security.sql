@@ -563,6 +563,16 @@ SET ROLE regress_reader;
 SELECT pg_temp.error_of($$SELECT count(*) FROM bulk.tasks$$) AS reader_tasks_after_recreate;
 RESET ROLE;
 
+-- Writers hold write privileges on the stored data only for the worker applying their tasks: written
+-- directly, rows would skip validation.
+SET ROLE regress_writer_a;
+SELECT pg_temp.error_of($$INSERT INTO bulk.resources (type, id, data) VALUES ('provider', 'bad id', '{"x": 1}')$$)
+       AS writer_inserts_resource;
+SELECT pg_temp.error_of($$UPDATE bulk.resources SET data = '{}'$$) AS writer_updates_resources;
+SELECT pg_temp.error_of($$DELETE FROM bulk.resources$$) AS writer_deletes_resources;
+SELECT pg_temp.error_of($$DELETE FROM bulk.relationships$$) AS writer_deletes_relationships;
+RESET ROLE;
+
 -- Clean up (the bulk_* roles stay, as after any DROP EXTENSION).
 DROP EXTENSION pg_bulk CASCADE;
 DROP SCHEMA evil CASCADE;

@@ -6,11 +6,15 @@
 #include "pg/spi.hpp"
 
 extern "C" {
+#include "commands/trigger.h"
 #include "utils/acl.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 }
 
 namespace pg_bulk::pg {
+
+bool applying_task = false;
 
 Oid extension_owner()
 {
@@ -35,6 +39,24 @@ using namespace pg_bulk::pg;
 
 extern "C" {
 PG_FUNCTION_INFO_V1(bulk_cancel_visible_task);
+PG_FUNCTION_INFO_V1(bulk_guard_stored_data);
+}
+
+// Statement trigger on bulk.resources and bulk.relationships: bulk_writer members hold write
+// privileges on them only so that the worker can apply their tasks as them; written any other way,
+// the rows would skip validation. Superusers and bulk_admin members may still repair data by hand.
+Datum bulk_guard_stored_data(PG_FUNCTION_ARGS)
+{
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("bulk._guard_stored_data() must be called as a trigger")));
+    if (!applying_task && !has_privs_of_role(GetUserId(), get_role_oid("bulk_admin", true))) {
+        auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("bulk.%s is written by bulk tasks", RelationGetRelationName(trigger->tg_relation)),
+                        errhint("Submit the operations with bulk.submit_resources or bulk.submit_relationships.")));
+    }
+    return PointerGetDatum(nullptr);
 }
 
 // bulk._cancel_visible_task(bulk_id text) RETURNS void: cancels the task if the caller can see it

@@ -20,6 +20,10 @@ void as_role(Oid role, Body &&body)
     SetUserIdAndSecContext(saved_user, saved_context);
 }
 
+// True while this process (the worker) applies a task's operations: the only writes of
+// bulk.resources and bulk.relationships that bulk_writer members may make.
+extern bool applying_task;
+
 // The owner of the extension's tables (the role that created the extension). SPI-connected.
 Oid extension_owner();
 

@@ -189,10 +189,17 @@ bool claim_next_task(ClaimedTask &task)
 void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
 {
     as_role(task.submitted_by, [&] {
-        if (task.relationships)
-            apply_relationship_batch(operations, definitions);
-        else
-            apply_resource_batch(operations);
+        applying_task = true;
+        try {
+            if (task.relationships)
+                apply_relationship_batch(operations, definitions);
+            else
+                apply_resource_batch(operations);
+        } catch (...) {
+            applying_task = false;
+            throw;
+        }
+        applying_task = false;
     });
 }
 

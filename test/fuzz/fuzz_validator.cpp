@@ -14,10 +14,13 @@
 // Besides crashes and sanitizer reports, the target aborts when the core breaks a promise:
 //   - a DefinitionError, RequestError or receipt message is not valid UTF-8 (the server sends it to clients
 //     and stores it in jsonb);
-//   - a REJECTED document is not valid JSON, or has not exactly one receipt per operation;
-//   - validation throws anything but RequestError (DefinitionError at compile time).
+//   - a REJECTED document is not valid JSON, or has not exactly one receipt per operation, or its FAILURE
+//     receipts are not the rejected operations; rejected operations are out of order;
+//   - anything other than DefinitionError (compiling) or RequestError (validating) is thrown: it escapes
+//     the target, which libFuzzer reports as a crash.
 //
 // Build and run: test/fuzz/build.sh, then see test/fuzz/README.md.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -330,7 +333,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     NlohmannReader reader;
     JsonNode root = reader.node(request);
-    validate_with(root, ResourceOperationValidator(catalog, patterns));
+    // As the server does: a relationship type sent as a resource operation is named as such.
+    validate_with(root, ResourceOperationValidator(catalog, patterns, &catalog));
     if (!catalog.relationships.empty())
         validate_with(root, RelationshipOperationValidator(catalog, catalog, patterns));
     return 0;
