@@ -379,7 +379,7 @@ SELECT (SELECT count(*) FROM load_test.no_id) + (SELECT count(*) FROM load_test.
 SELECT bulk.load('load_test.no_data');
 SELECT bulk.load('load_test.rel_no_to_id', 'relationships');
 \set VERBOSITY terse
--- Not a table with rows: an unknown relation, a view (no row identity to delete by), a view without
+-- Not a plain table: an unknown relation, a view, a view without
 -- the columns, a table without rows (a load of nothing, not an error).
 SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.nosuch')$$);
 CREATE VIEW load_test.valid_view AS SELECT * FROM load_test.valid;
@@ -403,7 +403,19 @@ SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.empty', 'resources', '{
 SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.empty', 'resources', '{"maxOperationsPerTask": 10001}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.empty', 'resources', '{"maxOperationsPerTask": "5"}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.empty', 'resources', '{"maxOperationsPerTask": null}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.empty', 'resources', '{"maxOperationsPerTask": 1.5}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.empty', 'resources', '{"maxOperationsPerTask": 10000}')$$);
+-- Partitioned tables and tables with children are refused (consumed rows are deleted by ctid, unique
+-- only within one table), as are char(n) text columns (their padding would become part of ids).
+CREATE TABLE load_test.parted (action text, type text, id text, data jsonb) PARTITION BY LIST (id);
+CREATE TABLE load_test.parted_a PARTITION OF load_test.parted FOR VALUES IN ('a');
+SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.parted')$$);
+CREATE TABLE load_test.parent (action text, type text, id text, data jsonb);
+CREATE TABLE load_test.child () INHERITS (load_test.parent);
+SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.parent')$$);
+CREATE TABLE load_test.padded (action text, type char(10), id text, data jsonb);
+SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.padded')$$);
+DROP TABLE load_test.parted, load_test.parent, load_test.child, load_test.padded;
 -- STRICT: a NULL argument answers NULL and loads nothing.
 SELECT bulk.load(NULL) IS NULL AS null_source, bulk.load('load_test.empty', NULL) IS NULL AS null_target,
        bulk.load('load_test.empty', 'resources', NULL) IS NULL AS null_options;

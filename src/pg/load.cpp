@@ -8,6 +8,7 @@
 
 #include "core/json_text.hpp"
 #include "core/request.hpp"
+#include "core/value_checks.hpp"
 #include "pg/identity.hpp"
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
@@ -52,9 +53,18 @@ std::vector<StagingColumn> staging_columns(Target target)
             {"to_id", ColumnKind::Text, true},     {"data", ColumnKind::Json, false}};
 }
 
-// Checks the staging table's columns; returns which optional ones exist.
+// Checks that the staging table is a plain table without children (consumed rows are deleted by
+// ctid, which is unique only within one table) and has the columns; returns which optional ones exist.
 std::vector<bool> check_staging_shape(Oid source, const std::string &source_name, Target target)
 {
+    SpiResult relation = spi_execute("SELECT c.relkind::pg_catalog.text, c.relhassubclass FROM pg_catalog.pg_class c "
+                                     "WHERE c.oid OPERATOR(pg_catalog.=) $1",
+                                     {oid_arg(source)});
+    if (relation.text(0, 1) != "r" || relation.text(0, 2) == "t")
+        throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                       "bulk.load reads plain tables without partitions or child tables; " + source_name +
+                           " is not one",
+                       "Load each partition (or child table) by itself.");
     std::vector<bool> present;
     for (const StagingColumn &column : staging_columns(target)) {
         SpiResult rows = spi_execute(
@@ -74,7 +84,7 @@ std::vector<bool> check_staging_shape(Oid source, const std::string &source_name
             continue;
         }
         Oid type = static_cast<Oid>(std::stoul(rows.text(0, 2)));
-        bool fits = column.kind == ColumnKind::Text ? (type == TEXTOID || type == VARCHAROID || type == BPCHAROID)
+        bool fits = column.kind == ColumnKind::Text ? (type == TEXTOID || type == VARCHAROID)
                                                     : (type == JSONBOID || type == JSONOID);
         if (!fits)
             throw SqlError(ERRCODE_DATATYPE_MISMATCH,
@@ -283,7 +293,8 @@ int32 read_options(const Jsonb *options)
         if (key != "maxOperationsPerTask")
             throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
                            "unknown bulk.load option " + quote_excerpt(key) + " (known: maxOperationsPerTask)");
-        long requested = value.is(JsonKind::Number) ? std::strtol(value.number_text().c_str(), nullptr, 10) : 0;
+        auto number = value.is(JsonKind::Number) ? checks::parse_number(value.number_text()) : checks::ParsedNumber{};
+        int64_t requested = number.fits_int64 ? number.integer : 0;
         if (requested < 1 || requested > max_operations)
             throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
                            "maxOperationsPerTask must be an integer from 1 to pg_bulk.max_operations (" +
