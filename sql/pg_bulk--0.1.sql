@@ -259,10 +259,11 @@ CREATE INDEX relationships_to ON bulk.relationships (to_type, to_id);
 CREATE TRIGGER relationships_written_by_tasks BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON bulk.relationships
     FOR EACH STATEMENT EXECUTE FUNCTION bulk._guard_stored_data();
 
--- Sets the cardinality column from the definition on every write, whoever writes.
+-- Sets the cardinality column from the definition on every write, whoever writes. No SET clause: it
+-- runs per row, only the worker (search_path pinned) and bulk_admin members write this table, and the
+-- definitions it reads are cached.
 CREATE FUNCTION bulk._relationship_cardinality() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'bulk_relationship_cardinality' LANGUAGE C
-    SET search_path = pg_catalog, pg_temp;
+    AS 'MODULE_PATHNAME', 'bulk_relationship_cardinality' LANGUAGE C;
 CREATE TRIGGER relationships_cardinality BEFORE INSERT OR UPDATE OF type, cardinality ON bulk.relationships
     FOR EACH ROW EXECUTE FUNCTION bulk._relationship_cardinality();
 

@@ -105,41 +105,68 @@ void load_rows(const SpiResult &rows, RelationshipIndex &index)
     }
 }
 
-// Locks and loads every stored relationship the batch could collide with: by id, by pair, and by
-// the endpoint a 1:1 or 1:N definition restricts.
-void probe_relationships(const std::vector<PlannedOperation> &operations, RelationshipIndex &index)
+// Locks and loads every stored relationship the batch could collide with: by id, by (from, to) pair,
+// and by the endpoint that a 1:1 or 1:N definition restricts — only those, so a hub resource with
+// many N:N relationships costs nothing. Each probe is an index lookup per key.
+void probe_relationships(const std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
+                         RelationshipIndex &index)
 {
-    ArrayBuilder types(TEXTOID), ids(TEXTOID), from_types(TEXTOID), from_ids(TEXTOID), to_types(TEXTOID),
-        to_ids(TEXTOID);
+    ArrayBuilder types(TEXTOID), ids(TEXTOID);
+    ArrayBuilder pair_types(TEXTOID), pair_from_types(TEXTOID), pair_from_ids(TEXTOID), pair_to_types(TEXTOID),
+        pair_to_ids(TEXTOID);
+    ArrayBuilder from_types(TEXTOID), from_endpoint_types(TEXTOID), from_endpoint_ids(TEXTOID);
+    ArrayBuilder to_types(TEXTOID), to_endpoint_types(TEXTOID), to_endpoint_ids(TEXTOID);
     for (const PlannedOperation &operation : operations) {
         types.add_text(operation.type);
         ids.add_text(operation.id);
-        bool writes = operation.action != Action::Delete;
-        from_types.add_text(writes ? operation.from.type : "");
-        from_ids.add_text(writes ? operation.from.id : "");
-        to_types.add_text(writes ? operation.to.type : "");
-        to_ids.add_text(writes ? operation.to.id : "");
+        if (operation.action == Action::Delete)
+            continue;
+        pair_types.add_text(operation.type);
+        pair_from_types.add_text(operation.from.type);
+        pair_from_ids.add_text(operation.from.id);
+        pair_to_types.add_text(operation.to.type);
+        pair_to_ids.add_text(operation.to.id);
+        const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
+        if (!definition || definition->cardinality == RelationshipCardinality::ManyToMany)
+            continue;
+        if (definition->cardinality == RelationshipCardinality::OneToOne) {
+            from_types.add_text(operation.type);
+            from_endpoint_types.add_text(operation.from.type);
+            from_endpoint_ids.add_text(operation.from.id);
+        }
+        to_types.add_text(operation.type);
+        to_endpoint_types.add_text(operation.to.type);
+        to_endpoint_ids.add_text(operation.to.id);
     }
-    std::string by_id = std::string("SELECT ") + relationship_columns +
-                        " FROM bulk.relationships r JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-                        "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "
-                        "ON r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id FOR UPDATE OF r";
-    load_rows(spi_execute(by_id.c_str(), {types.argument(), ids.argument()}), index);
-    std::string by_from = std::string("SELECT ") + relationship_columns +
-                          " FROM bulk.relationships r JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-                          "pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.text[])) "
-                          "AS k(type, from_type, from_id) ON r.type OPERATOR(pg_catalog.=) k.type "
-                          "AND r.from_type OPERATOR(pg_catalog.=) k.from_type "
-                          "AND r.from_id OPERATOR(pg_catalog.=) k.from_id FOR UPDATE OF r";
-    load_rows(spi_execute(by_from.c_str(), {types.argument(), from_types.argument(), from_ids.argument()}), index);
-    std::string by_to = std::string("SELECT ") + relationship_columns +
-                        " FROM bulk.relationships r JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-                        "pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.text[])) "
-                        "AS k(type, to_type, to_id) ON r.type OPERATOR(pg_catalog.=) k.type "
-                        "AND r.to_type OPERATOR(pg_catalog.=) k.to_type "
-                        "AND r.to_id OPERATOR(pg_catalog.=) k.to_id AND r.cardinality OPERATOR(pg_catalog.<>) 'N:N' "
-                        "FOR UPDATE OF r";
-    load_rows(spi_execute(by_to.c_str(), {types.argument(), to_types.argument(), to_ids.argument()}), index);
+    auto probe = [&](const char *keys, const char *condition, std::initializer_list<SpiArg> arguments) {
+        std::string sql = std::string("SELECT ") + relationship_columns + " FROM bulk.relationships r JOIN ROWS FROM (" +
+                          keys + ") ON " + condition + " FOR UPDATE OF r";
+        load_rows(spi_execute(sql.c_str(), arguments), index);
+    };
+    probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id",
+          "r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
+          {types.argument(), ids.argument()});
+    if (pair_types.size())
+        probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
+              "pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.text[]), "
+              "pg_catalog.unnest($5::pg_catalog.text[])) AS k(type, from_type, from_id, to_type, to_id",
+              "r.type OPERATOR(pg_catalog.=) k.type AND r.from_type OPERATOR(pg_catalog.=) k.from_type "
+              "AND r.from_id OPERATOR(pg_catalog.=) k.from_id AND r.to_type OPERATOR(pg_catalog.=) k.to_type "
+              "AND r.to_id OPERATOR(pg_catalog.=) k.to_id",
+              {pair_types.argument(), pair_from_types.argument(), pair_from_ids.argument(), pair_to_types.argument(),
+               pair_to_ids.argument()});
+    if (from_types.size())
+        probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
+              "pg_catalog.unnest($3::pg_catalog.text[])) AS k(type, from_type, from_id",
+              "r.type OPERATOR(pg_catalog.=) k.type AND r.from_type OPERATOR(pg_catalog.=) k.from_type "
+              "AND r.from_id OPERATOR(pg_catalog.=) k.from_id AND r.cardinality OPERATOR(pg_catalog.=) '1:1'",
+              {from_types.argument(), from_endpoint_types.argument(), from_endpoint_ids.argument()});
+    if (to_types.size())
+        probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
+              "pg_catalog.unnest($3::pg_catalog.text[])) AS k(type, to_type, to_id",
+              "r.type OPERATOR(pg_catalog.=) k.type AND r.to_type OPERATOR(pg_catalog.=) k.to_type "
+              "AND r.to_id OPERATOR(pg_catalog.=) k.to_id AND r.cardinality IN ('1:1', '1:N')",
+              {to_types.argument(), to_endpoint_types.argument(), to_endpoint_ids.argument()});
 }
 
 // Key-share locks the endpoint resources that exist (so they cannot vanish before commit) and
@@ -294,7 +321,7 @@ void write_net_effect(const RelationshipIndex &index)
 void apply_relationship_batch(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions)
 {
     RelationshipIndex index;
-    probe_relationships(operations, index);
+    probe_relationships(operations, definitions, index);
     std::set<Key> resources = probe_endpoints(operations);
     decide_outcomes(operations, definitions, resources, index);
     write_net_effect(index);

@@ -104,9 +104,11 @@ void pg_bulk_worker_main(Datum)
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
     // Every batch statement joins one batch of keys (at most pg_bulk.batch_size) to an indexed table:
     // index lookups always win, but the planner's estimate of unnest() can pick a hash join that reads
-    // the whole table once per batch.
+    // the whole table once per batch, and statistics of a table that a first big task is filling
+    // (not analyzed yet) make it scan the table once per key.
     SetConfigOption("enable_hashjoin", "off", PGC_SUSET, PGC_S_OVERRIDE);
     SetConfigOption("enable_mergejoin", "off", PGC_SUSET, PGC_S_OVERRIDE);
+    SetConfigOption("enable_seqscan", "off", PGC_SUSET, PGC_S_OVERRIDE);
     publish_worker_started(MyDatabaseId);
     publish_paused(!worker_enabled);
     on_shmem_exit(on_worker_exit, 0);
