@@ -38,9 +38,10 @@ void probe_existing(const std::vector<PlannedOperation> &operations, std::unorde
         }
     }
     SpiResult rows = spi_execute(
-        "SELECT r.type, r.id FROM bulk.resources r "
-        "JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "
-        "ON r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id FOR UPDATE OF r",
+        "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
+        "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
+        "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
+        "FOR UPDATE OF r) AS r",
         {types.argument(), ids.argument()});
     for (uint64 row = 0; row < rows.count(); ++row) {
         std::string key = rows.text(row, 1);
