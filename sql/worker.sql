@@ -402,6 +402,20 @@ SELECT bulk.submit_resources('{"operations": [
 SELECT jsonb_pretty(pg_temp.masked(bulk.wait(:'after'))) AS next_task;
 
 -------------------------------------------------------------------------------------------------
+-- Retention: finished tasks older than pg_bulk.task_retention are purged by the idle worker, with
+-- their operations, receipts and logs; pending ones stay.
+-------------------------------------------------------------------------------------------------
+SELECT count(*) > 0 AS finished_tasks_before FROM bulk.tasks WHERE status <> 'PENDING';
+ALTER SYSTEM SET pg_bulk.task_retention = 0;
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until('NOT EXISTS (SELECT FROM bulk.tasks WHERE status <> ''PENDING'')') AS finished_tasks_purged;
+SELECT (SELECT count(*) FROM bulk.operation_results) AS receipts_left,
+       (SELECT count(*) FROM bulk.task_operations) AS chunks_left,
+       (SELECT count(*) FROM bulk.task_logs) AS logs_left;
+ALTER SYSTEM RESET pg_bulk.task_retention;
+SELECT pg_reload_conf();
+
+-------------------------------------------------------------------------------------------------
 -- Back to the configuration of the test instance: paused, no delay.
 -------------------------------------------------------------------------------------------------
 ALTER SYSTEM RESET pg_bulk.test_apply_delay;

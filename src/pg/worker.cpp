@@ -1,6 +1,8 @@
 // The background worker (DESIGN §6): registered at server start when pg_bulk is preloaded, it
 // connects to pg_bulk.database, waits on its latch (set by committing submitters) or the poll
 // interval, and applies pending tasks one at a time. It idles while the extension is absent.
+#include <algorithm>
+
 #include "pg/pg_call.hpp"
 #include "pg/settings.hpp"
 #include "pg/task_runner.hpp"
@@ -22,7 +24,7 @@ namespace pg_bulk::pg {
 
 namespace {
 
-// How often finished tasks are purged, at most.
+// How often finished tasks are purged, at most (more often when the retention itself is shorter).
 constexpr long purge_interval_ms = 60 * 1000;
 
 // SIGTERM: finish the operation in flight, commit, exit (and be restarted, unless the server is
@@ -62,7 +64,8 @@ RunResult work_once(TimestampTz &last_purge)
         if (worker_enabled && !RecoveryInProgress()) {
             result = run_next_task();
             if (result == RunResult::NoTask &&
-                TimestampDifferenceExceeds(last_purge, GetCurrentTimestamp(), purge_interval_ms)) {
+                TimestampDifferenceExceeds(last_purge, GetCurrentTimestamp(),
+                                           std::min(purge_interval_ms, task_retention_s * 1000L))) {
                 purge_finished_tasks();
                 last_purge = GetCurrentTimestamp();
             }
