@@ -44,22 +44,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           WHERE r.type OPERATOR(pg_catalog.=) profile_key LIMIT 1))
 $$;
 
-CREATE FUNCTION bulk._profile_before_write() RETURNS trigger
+-- Shared by bulk.profiles and bulk.relationship_definitions: keys are never renamed, version counts
+-- the writes, created_at is the first write's time.
+CREATE FUNCTION bulk._definition_versioning() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    user_of_profile text;
 BEGIN
-    PERFORM bulk._check_profile(NEW.key, NEW.kind, NEW.definition);
     IF TG_OP = 'UPDATE' THEN
         IF NEW.key IS DISTINCT FROM OLD.key THEN
-            RAISE EXCEPTION 'profile "%" cannot be renamed', OLD.key USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        IF NEW.kind IS DISTINCT FROM OLD.kind THEN
-            user_of_profile := bulk._profile_user(OLD.key);
-            IF user_of_profile IS NOT NULL THEN
-                RAISE EXCEPTION 'cannot change profile "%" from % to %: %', OLD.key, OLD.kind, NEW.kind, user_of_profile
-                    USING ERRCODE = 'dependent_objects_still_exist';
-            END IF;
+            RAISE EXCEPTION '% "%" cannot be renamed',
+                CASE TG_TABLE_NAME WHEN 'profiles' THEN 'profile' ELSE 'relationship definition' END, OLD.key
+                USING ERRCODE = 'invalid_parameter_value';
         END IF;
         NEW.version := OLD.version + 1;
         NEW.created_at := OLD.created_at;
@@ -68,6 +62,23 @@ BEGIN
         NEW.created_at := now();
     END IF;
     NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION bulk._profile_before_write() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    user_of_profile text;
+BEGIN
+    PERFORM bulk._check_profile(NEW.key, NEW.kind, NEW.definition);
+    IF TG_OP = 'UPDATE' AND NEW.kind IS DISTINCT FROM OLD.kind THEN
+        user_of_profile := bulk._profile_user(OLD.key);
+        IF user_of_profile IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot change profile "%" from % to %: %', OLD.key, OLD.kind, NEW.kind, user_of_profile
+                USING ERRCODE = 'dependent_objects_still_exist';
+        END IF;
+    END IF;
     RETURN NEW;
 END
 $$;
@@ -99,6 +110,8 @@ $$;
 
 CREATE TRIGGER profiles_truncate BEFORE TRUNCATE ON bulk.profiles
     FOR EACH STATEMENT EXECUTE FUNCTION bulk._profiles_before_truncate();
+CREATE TRIGGER profiles_a_versioning BEFORE INSERT OR UPDATE ON bulk.profiles
+    FOR EACH ROW EXECUTE FUNCTION bulk._definition_versioning();
 CREATE TRIGGER profiles_validate BEFORE INSERT OR UPDATE ON bulk.profiles
     FOR EACH ROW EXECUTE FUNCTION bulk._profile_before_write();
 CREATE TRIGGER profiles_in_use BEFORE DELETE ON bulk.profiles
@@ -158,18 +171,6 @@ CREATE FUNCTION bulk._relationship_before_write() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM bulk._check_relationship(NEW.key, NEW.definition);
-    IF TG_OP = 'UPDATE' THEN
-        IF NEW.key IS DISTINCT FROM OLD.key THEN
-            RAISE EXCEPTION 'relationship definition "%" cannot be renamed', OLD.key
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        NEW.version := OLD.version + 1;
-        NEW.created_at := OLD.created_at;
-    ELSE
-        NEW.version := 1;
-        NEW.created_at := now();
-    END IF;
-    NEW.updated_at := now();
     RETURN NEW;
 END
 $$;
@@ -196,6 +197,8 @@ BEGIN
 END
 $$;
 
+CREATE TRIGGER relationship_definitions_a_versioning BEFORE INSERT OR UPDATE ON bulk.relationship_definitions
+    FOR EACH ROW EXECUTE FUNCTION bulk._definition_versioning();
 CREATE TRIGGER relationship_definitions_validate BEFORE INSERT OR UPDATE ON bulk.relationship_definitions
     FOR EACH ROW EXECUTE FUNCTION bulk._relationship_before_write();
 CREATE TRIGGER relationship_definitions_in_use BEFORE DELETE ON bulk.relationship_definitions
