@@ -54,7 +54,7 @@ MAX_OPERATIONS=$((N > BIG_N ? N : BIG_N))
 LIMITS="SET pg_bulk.max_operations = $MAX_OPERATIONS; SET pg_bulk.max_request_bytes = '512MB';"
 
 require_root
-for file in lib.sh worker_apply_setup.sql plpgsql_apply.sql; do
+for file in lib.sh worker_apply_setup.sql baseline_receipts.sql plpgsql_apply.sql; do
     [ -f "$BENCH_SRC/$file" ] || die "$BENCH_SRC/$file is missing"
 done
 bench_require_installed
@@ -87,6 +87,7 @@ bench_extra_cleanup() {
 
 log "setup: profile, requests of $N operations (create, upsert, mixed) and of $BIG_N operations, baselines"
 bench_psql -v n="$N" -v big_n="$BIG_N" -f - <"$BENCH_SRC/worker_apply_setup.sql"
+bench_psql -f - <"$BENCH_SRC/baseline_receipts.sql"
 bench_psql -f - <"$BENCH_SRC/plpgsql_apply.sql"
 read -r request_mb big_mb < <(bench_psql -At -F ' ' -c "
     SELECT round(pg_column_size(c.doc) / 1048576.0, 1), round(pg_column_size(b.doc) / 1048576.0, 1)

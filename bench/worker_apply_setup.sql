@@ -69,10 +69,9 @@ INSERT INTO bench.requests VALUES ('upsert', bench.make_request('UPSERT', :n, 'p
 INSERT INTO bench.requests VALUES ('mixed', bench.make_request('CREATE', :n, 'n', 0, 10));
 INSERT INTO bench.requests VALUES ('big', bench.make_request('CREATE', :big_n, 'm', 0, 0));
 
--- The baselines' tables: shaped like bulk.resources (primary key (type, id), jsonb data, timestamps with defaults)
--- and bulk.operation_results (primary key (bulk_id, seq), same columns and defaults; no foreign key to a task).
+-- The baselines' resources table: shaped like bulk.resources (primary key (type, id), jsonb data, timestamps with
+-- defaults). Their receipts table is bench/baseline_receipts.sql.
 CREATE TABLE bench.resources (LIKE bulk.resources INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
-CREATE TABLE bench.receipts (LIKE bulk.operation_results INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
 
 -- Submit-commit to worker-start latency of the small tasks: when the submitting transaction started to commit.
 CREATE TABLE bench.latency (bulk_id text PRIMARY KEY, commit_started timestamptz NOT NULL);
@@ -215,8 +214,14 @@ DECLARE
     refused   bigint;
 BEGIN
     SELECT * INTO STRICT t FROM bulk.tasks WHERE bulk_id = task_id;
-    SELECT count(*) INTO receipts FROM bulk.operation_results r WHERE r.bulk_id = task_id;
-    WITH ops AS (
+    WITH receipt AS (
+        SELECT g.seq, r.status, r.error
+          FROM bulk.operation_results r, generate_series(r.seq, r.last_seq) AS g(seq) WHERE r.bulk_id = task_id)
+    SELECT count(*) INTO receipts FROM receipt;
+    WITH receipt AS (
+        SELECT g.seq, r.status, r.error
+          FROM bulk.operation_results r, generate_series(r.seq, r.last_seq) AS g(seq) WHERE r.bulk_id = task_id),
+    ops AS (
         SELECT c.first_operation + o.position::integer - 1 AS seq, o.op -> lower(o.op ->> 'action') ->> 'id' AS id
           FROM bulk.task_operations c,
                jsonb_array_elements(c.operations) WITH ORDINALITY AS o(op, position)
@@ -225,8 +230,7 @@ BEGIN
            count(*) FILTER (WHERE r.status = 'FAILURE' AND r.error = jsonb_build_object(
                'code', 409, 'type', 'ALREADY_EXISTS', 'message', format('record with id ''%s'' already exists', ops.id)))
       INTO succeeded, refused
-      FROM bulk.operation_results r JOIN ops ON ops.seq = r.seq
-     WHERE r.bulk_id = task_id;
+      FROM receipt r JOIN ops ON ops.seq = r.seq;
     IF t.status <> 'SUCCESS' OR t.operation_count <> operations OR t.applied_count <> operations
        OR receipts <> operations OR succeeded <> operations - conflicts OR refused <> conflicts THEN
         RAISE EXCEPTION 'task %: status % (expected SUCCESS), operations % applied % receipts % (expected %), '

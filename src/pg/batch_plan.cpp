@@ -73,24 +73,32 @@ OperationError error_from_postgres(const PlannedOperation &operation, const Erro
 
 void insert_receipts(std::string_view bulk_id, const std::vector<PlannedOperation> &operations)
 {
-    ArrayBuilder seqs(INT4OID), statuses(TEXTOID), errors(JSONBOID);
-    for (const PlannedOperation &operation : operations) {
+    // One row per run of consecutive successes, one per failure (its error names the operation).
+    ArrayBuilder seqs(INT4OID), last_seqs(INT4OID), statuses(TEXTOID), errors(JSONBOID);
+    for (size_t i = 0; i < operations.size(); ++i) {
+        const PlannedOperation &operation = operations[i];
         seqs.add_int4(operation.seq);
-        statuses.add_text(operation.error ? "FAILURE" : "SUCCESS");
         if (operation.error) {
+            last_seqs.add_int4(operation.seq);
+            statuses.add_text("FAILURE");
             std::string text;
             append_error_json(text, *operation.error);
             errors.add_jsonb(pg_call([&] {
                 return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str())));
             }));
-        } else {
-            errors.add_null();
+            continue;
         }
+        while (i + 1 < operations.size() && !operations[i + 1].error)
+            ++i;
+        last_seqs.add_int4(operations[i].seq);
+        statuses.add_text("SUCCESS");
+        errors.add_null();
     }
-    spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, status, error) "
+    spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, last_seq, status, error) "
                 "SELECT $1, * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int4[]), "
-                "pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.jsonb[]))",
-                {text_arg(bulk_id), seqs.argument(), statuses.argument(), errors.argument()});
+                "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.text[]), "
+                "pg_catalog.unnest($5::pg_catalog.jsonb[]))",
+                {text_arg(bulk_id), seqs.argument(), last_seqs.argument(), statuses.argument(), errors.argument()});
 }
 
 OperationError already_exists(const PlannedOperation &operation)

@@ -37,7 +37,7 @@ void probe_existing(const std::vector<PlannedOperation> &operations, std::unorde
             ids.add_text(operation.id);
         }
     }
-    SpiResult rows = spi_execute(
+    SpiResult rows = spi_execute_prepared(
         "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
         "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
         "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
@@ -85,69 +85,149 @@ void decide_outcomes(std::vector<PlannedOperation> &operations, std::unordered_m
     }
 }
 
-void add_content(const PlannedOperation &operation, ArrayBuilder &data, ArrayBuilder &contained, ArrayBuilder &meta)
+// Rows for one set-based statement: unnest($1 type, $2 id, $3 data, $4 contained, $5 meta).
+struct ResourceRows {
+    ArrayBuilder types{TEXTOID}, ids{TEXTOID}, data{JSONBOID}, contained{JSONBOID}, meta{JSONBOID};
+
+    void add_key(std::string_view type, std::string_view id)
+    {
+        types.add_text(type);
+        ids.add_text(id);
+    }
+    void add(std::string_view type, std::string_view id, const PlannedOperation &content)
+    {
+        add_key(type, id);
+        data.add_jsonb(jsonb_copy(*content.data));
+        contained.add_jsonb(content.contained ? jsonb_copy(*content.contained) : nullptr);
+        meta.add_jsonb(content.meta ? jsonb_copy(*content.meta) : nullptr);
+    }
+    size_t size() const { return types.size(); }
+};
+
+constexpr const char *delete_rows_sql =
+    "DELETE FROM bulk.resources r "
+    "USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "
+    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id RETURNING r.type, r.id";
+
+#define RESOURCE_ROWS                                                                                              \
+    "ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "              \
+    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
+    "pg_catalog.unnest($5::pg_catalog.jsonb[])) AS k(type, id, data, contained, meta)"
+
+SpiResult run_with_rows(const char *sql, const ResourceRows &rows)
 {
-    data.add_jsonb(jsonb_copy(*operation.data));
-    contained.add_jsonb(operation.contained ? jsonb_copy(*operation.contained) : nullptr);
-    meta.add_jsonb(operation.meta ? jsonb_copy(*operation.meta) : nullptr);
+    return spi_execute_prepared(sql, {rows.types.argument(), rows.ids.argument(), rows.data.argument(),
+                                      rows.contained.argument(), rows.meta.argument()});
 }
 
 // One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave.
 void write_net_effect(const std::vector<PlannedOperation> &operations,
                       const std::unordered_map<std::string, KeyState> &keys)
 {
-    ArrayBuilder delete_types(TEXTOID), delete_ids(TEXTOID);
-    ArrayBuilder update_types(TEXTOID), update_ids(TEXTOID), update_data(JSONBOID), update_contained(JSONBOID),
-        update_meta(JSONBOID);
-    ArrayBuilder insert_types(TEXTOID), insert_ids(TEXTOID), insert_data(JSONBOID), insert_contained(JSONBOID),
-        insert_meta(JSONBOID);
+    ResourceRows deletes, updates, inserts;
     for (const auto &[key, state] : keys) {
         const PlannedOperation *writer = state.last_writer >= 0 ? &operations[state.last_writer] : nullptr;
         size_t split = key.find('\0');
         std::string_view type(key.data(), split), id(key.data() + split + 1, key.size() - split - 1);
-        if (state.existed && (!state.exists || state.recreated)) {
-            delete_types.add_text(type);
-            delete_ids.add_text(id);
-        }
+        if (state.existed && (!state.exists || state.recreated))
+            deletes.add_key(type, id);
         if (!writer)
             continue;
-        if (state.existed && !state.recreated) {
-            update_types.add_text(type);
-            update_ids.add_text(id);
-            add_content(*writer, update_data, update_contained, update_meta);
+        if (state.existed && !state.recreated)
+            updates.add(type, id, *writer);
+        else
+            inserts.add(type, id, *writer);
+    }
+    if (deletes.size())
+        spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()});
+    if (updates.size())
+        run_with_rows("UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "
+                      "updated_at = pg_catalog.now() FROM " RESOURCE_ROWS
+                      " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
+                      updates);
+    if (inserts.size())
+        run_with_rows("INSERT INTO bulk.resources (type, id, data, contained, meta) SELECT * FROM " RESOURCE_ROWS,
+                      inserts);
+}
+
+// Marks the operations whose key is not among the (type, id) rows returned as failed with `error`.
+template <typename MakeError>
+void fail_unreturned(std::vector<PlannedOperation *> &operations, const SpiResult &returned, MakeError error)
+{
+    std::unordered_map<std::string, bool> found;
+    found.reserve(returned.count());
+    for (uint64 row = 0; row < returned.count(); ++row) {
+        std::string key = returned.text(row, 1);
+        key.push_back('\0');
+        key += returned.text(row, 2);
+        found.emplace(std::move(key), true);
+    }
+    for (PlannedOperation *operation : operations) {
+        if (found.count(key_of(*operation))) {
+            operation->succeeded = true;
         } else {
-            insert_types.add_text(type);
-            insert_ids.add_text(id);
-            add_content(*writer, insert_data, insert_contained, insert_meta);
+            operation->error = error(*operation);
         }
     }
-    if (delete_types.size())
-        spi_execute("DELETE FROM bulk.resources r "
-                    "USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "
-                    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
-                    {delete_types.argument(), delete_ids.argument()});
-    if (update_types.size())
-        spi_execute("UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "
-                    "updated_at = pg_catalog.now() "
-                    "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
-                    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "
-                    "pg_catalog.unnest($5::pg_catalog.jsonb[])) AS k(type, id, data, contained, meta) "
-                    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
-                    {update_types.argument(), update_ids.argument(), update_data.argument(),
-                     update_contained.argument(), update_meta.argument()});
-    if (insert_types.size())
-        spi_execute("INSERT INTO bulk.resources (type, id, data, contained, meta) "
-                    "SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-                    "pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.jsonb[]), "
-                    "pg_catalog.unnest($4::pg_catalog.jsonb[]), pg_catalog.unnest($5::pg_catalog.jsonb[]))",
-                    {insert_types.argument(), insert_ids.argument(), insert_data.argument(),
-                     insert_contained.argument(), insert_meta.argument()});
+}
+
+// Every key of the batch is touched by one operation only, so the operations are independent and
+// need no probe: the database tells which CREATE met an existing row (ON CONFLICT DO NOTHING
+// returns only the rows it inserted) and which DELETE found none, also against concurrent writers.
+void apply_independent(std::vector<PlannedOperation> &operations)
+{
+    ResourceRows creates, upserts, deletes;
+    std::vector<PlannedOperation *> created, deleted;
+    for (PlannedOperation &operation : operations) {
+        switch (operation.action) {
+        case Action::Create:
+            creates.add(operation.type, operation.id, operation);
+            created.push_back(&operation);
+            break;
+        case Action::Upsert:
+            upserts.add(operation.type, operation.id, operation);
+            operation.succeeded = true;
+            break;
+        case Action::Delete:
+            deletes.add_key(operation.type, operation.id);
+            deleted.push_back(&operation);
+            break;
+        }
+    }
+    if (deletes.size())
+        fail_unreturned(deleted, spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()}),
+                        not_found);
+    if (creates.size())
+        fail_unreturned(created,
+                        run_with_rows("INSERT INTO bulk.resources AS r (type, id, data, contained, meta) SELECT * FROM " RESOURCE_ROWS
+                                      " ON CONFLICT (type, id) DO NOTHING RETURNING r.type, r.id",
+                                      creates),
+                        already_exists);
+    if (upserts.size())
+        run_with_rows("INSERT INTO bulk.resources AS r (type, id, data, contained, meta) SELECT * FROM " RESOURCE_ROWS
+                      " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "
+                      "meta = excluded.meta, updated_at = pg_catalog.now()",
+                      upserts);
+}
+
+bool keys_are_distinct(const std::vector<PlannedOperation> &operations)
+{
+    std::unordered_map<std::string, bool> seen;
+    seen.reserve(operations.size());
+    for (const PlannedOperation &operation : operations)
+        if (!seen.emplace(key_of(operation), true).second)
+            return false;
+    return true;
 }
 
 } // namespace
 
 void apply_resource_batch(std::vector<PlannedOperation> &operations)
 {
+    if (keys_are_distinct(operations)) {
+        apply_independent(operations);
+        return;
+    }
     std::unordered_map<std::string, KeyState> keys;
     keys.reserve(operations.size());
     probe_existing(operations, keys);

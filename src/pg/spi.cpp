@@ -1,6 +1,8 @@
 // SPI calls wrapped for C++.
 #include "pg/spi.hpp"
 
+#include <unordered_map>
+
 #include "pg/pg_call.hpp"
 
 namespace pg_bulk::pg {
@@ -31,24 +33,42 @@ SpiArg oid_arg(Oid value)
     return SpiArg{OIDOID, ObjectIdGetDatum(value), false};
 }
 
-static SpiResult run(const char *sql, const std::vector<SpiArg> &args, bool read_only)
-{
+namespace {
+
+// Parameters in the three arrays SPI takes.
+struct SpiParameters {
     std::vector<Oid> types;
     std::vector<Datum> values;
     std::vector<char> nulls;
-    for (const SpiArg &arg : args) {
-        types.push_back(arg.type);
-        values.push_back(arg.value);
-        nulls.push_back(arg.null ? 'n' : ' ');
+
+    explicit SpiParameters(const std::vector<SpiArg> &args)
+    {
+        for (const SpiArg &arg : args) {
+            types.push_back(arg.type);
+            values.push_back(arg.value);
+            nulls.push_back(arg.null ? 'n' : ' ');
+        }
     }
-    int code = pg_call([&] {
-        return SPI_execute_with_args(sql, static_cast<int>(args.size()), types.data(), values.data(), nulls.data(),
-                                     read_only, 0);
-    });
+};
+
+SpiResult result_of(int code, const char *sql)
+{
     if (code < 0)
         throw std::runtime_error(std::string("SPI failed (") + SPI_result_code_string(code) + ") running: " + sql);
     return SpiResult(SPI_tuptable, SPI_processed);
 }
+
+SpiResult run(const char *sql, const std::vector<SpiArg> &args, bool read_only)
+{
+    SpiParameters parameters(args);
+    return result_of(pg_call([&] {
+                         return SPI_execute_with_args(sql, static_cast<int>(args.size()), parameters.types.data(),
+                                                      parameters.values.data(), parameters.nulls.data(), read_only, 0);
+                     }),
+                     sql);
+}
+
+} // namespace
 
 SpiResult spi_query(const char *sql, std::vector<std::string> text_params)
 {
@@ -61,6 +81,28 @@ SpiResult spi_query(const char *sql, std::vector<std::string> text_params)
 SpiResult spi_execute(const char *sql, std::initializer_list<SpiArg> args)
 {
     return run(sql, std::vector<SpiArg>(args), false);
+}
+
+SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> args)
+{
+    static std::unordered_map<const char *, SPIPlanPtr> plans;
+    SpiParameters parameters{std::vector<SpiArg>(args)};
+    auto found = plans.find(sql);
+    if (found == plans.end()) {
+        SPIPlanPtr plan = pg_call([&] {
+            SPIPlanPtr prepared = SPI_prepare(sql, static_cast<int>(parameters.types.size()), parameters.types.data());
+            if (prepared == nullptr)
+                elog(ERROR, "SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql);
+            SPI_keepplan(prepared);
+            return prepared;
+        });
+        found = plans.emplace(sql, plan).first;
+    }
+    return result_of(pg_call([&] {
+                         return SPI_execute_plan(found->second, parameters.values.data(), parameters.nulls.data(),
+                                                 false, 0);
+                     }),
+                     sql);
 }
 
 Datum SpiResult::binary(uint64 row, int column, bool &null) const

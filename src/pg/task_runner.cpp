@@ -106,12 +106,11 @@ std::string worker_name()
 // Ends a task that cannot be applied: every operation without a receipt gets FAILURE/INTERNAL.
 void fail_task(const ClaimedTask &task, const std::string &why)
 {
-    std::string error = R"({"code": 500, "type": "INTERNAL", "message": )";
-    std::string quoted = "\"" + why + "\"";
-    spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, status, error) "
-                "SELECT $1, seq, 'FAILURE', pg_catalog.jsonb_build_object('code', 500, 'type', 'INTERNAL', "
-                "'message', $4::text) FROM pg_catalog.generate_series($2, $3 - 1) AS seq",
-                {text_arg(task.bulk_id), int4_arg(task.next), int4_arg(task.operation_count), text_arg(why)});
+    if (task.next < task.operation_count)
+        spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, last_seq, status, error) "
+                    "VALUES ($1, $2, $3 - 1, 'FAILURE', pg_catalog.jsonb_build_object('code', 500, 'type', 'INTERNAL', "
+                    "'message', $4::text))",
+                    {text_arg(task.bulk_id), int4_arg(task.next), int4_arg(task.operation_count), text_arg(why)});
     spi_execute("UPDATE bulk.tasks SET status = 'FAILURE', finished_at = pg_catalog.clock_timestamp(), "
                 "applied_count = operation_count WHERE bulk_id = $1",
                 {text_arg(task.bulk_id)});
@@ -326,8 +325,8 @@ void finish_task(const ClaimedTask &task)
                                       {text_arg(task.bulk_id)});
         if (ended.count() == 0)
             return 0;
-        SpiResult counts = spi_execute("SELECT count(*) FILTER (WHERE status = 'SUCCESS'), "
-                                       "count(*) FILTER (WHERE status = 'FAILURE') "
+        SpiResult counts = spi_execute("SELECT coalesce(sum(last_seq - seq + 1) FILTER (WHERE status = 'SUCCESS'), 0), "
+                                       "coalesce(sum(last_seq - seq + 1) FILTER (WHERE status = 'FAILURE'), 0) "
                                        "FROM bulk.operation_results WHERE bulk_id = $1",
                                        {text_arg(task.bulk_id)});
         log_task(task.bulk_id, "INFO",
