@@ -112,7 +112,7 @@ worker_times=()
 set_times=()
 for run in $(seq 1 "$RUNS"); do
     log "run $run of $RUNS"
-    bench_psql -c "TRUNCATE bulk.tasks CASCADE; TRUNCATE bulk.operation_results; DELETE FROM bulk.relationships;
+    bench_psql -c "TRUNCATE bulk.tasks CASCADE; TRUNCATE bulk.operation_results; TRUNCATE bulk.relationships;
                    TRUNCATE bench.edges, bench.receipts; CHECKPOINT" >/dev/null
     worker_times+=("$(bench_psql -At -c "CALL bench.run_worker()")")
     set_times+=("$(bench_psql -At -c "CALL bench.run_set_based()")")

@@ -15,6 +15,21 @@ ErrorData *take_error(MemoryContext context)
     return data;
 }
 
+ErrorData *copy_error(const ErrorData *error, MemoryContext context)
+{
+    return pg_call([&] {
+        auto *copy = static_cast<ErrorData *>(MemoryContextAlloc(context, sizeof(ErrorData)));
+        *copy = *error;
+        for (char **text : {&copy->message, &copy->detail, &copy->detail_log, &copy->hint, &copy->context,
+                            &copy->backtrace, &copy->schema_name, &copy->table_name, &copy->column_name,
+                            &copy->datatype_name, &copy->constraint_name, &copy->internalquery})
+            if (*text)
+                *text = MemoryContextStrdup(context, *text);
+        copy->assoc_context = context;
+        return copy;
+    });
+}
+
 // Copies a message into palloc'd memory; an allocation failure here surfaces as the original
 // out-of-memory error once the entry point raises.
 static char *copy_text(const char *text)

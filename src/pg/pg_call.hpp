@@ -35,6 +35,8 @@ public:
 
 // Copies the error being handled out of ErrorContext and clears the error state.
 ErrorData *take_error(MemoryContext context);
+// A copy of `error` allocated in `context` (e.g. to outlive the subtransaction it was caught in).
+ErrorData *copy_error(const ErrorData *error, MemoryContext context);
 
 // Runs `body`, which must hold no C++ object with a destructor across a PostgreSQL call.
 template <typename Body>

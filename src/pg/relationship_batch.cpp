@@ -8,6 +8,7 @@
 #include "pg/pg_call.hpp"
 #include "pg/spi.hpp"
 #include "pg/sql_arrays.hpp"
+#include "pg/subtransaction.hpp"
 
 namespace pg_bulk::pg {
 
@@ -89,8 +90,13 @@ private:
     std::map<std::string, std::string> pairs_, froms_, tos_;
 };
 
-const char *relationship_columns =
-    "r.type, r.id, r.from_type, r.from_id, r.to_type, r.to_id, r.cardinality, r.created_at::pg_catalog.text";
+// A probe: the stored relationships matching each key k, locked. LATERAL: one index lookup per key
+// whatever the planner thinks of the table's size (a table a first task is filling has no statistics).
+#define RELATIONSHIP_PROBE(keys, condition)                                                                         \
+    "SELECT r.type, r.id, r.from_type, r.from_id, r.to_type, r.to_id, r.cardinality, "                              \
+    "r.created_at::pg_catalog.text FROM ROWS FROM (" keys ") CROSS JOIN LATERAL (SELECT r.* "                       \
+    "FROM bulk.relationships r WHERE " condition " FOR UPDATE OF r) AS r"
+#define TEXT_ARRAY(n) "pg_catalog.unnest($" #n "::pg_catalog.text[])"
 
 void load_rows(const SpiResult &rows, RelationshipIndex &index)
 {
@@ -138,37 +144,29 @@ void probe_relationships(const std::vector<PlannedOperation> &operations, const 
         to_endpoint_types.add_text(operation.to.type);
         to_endpoint_ids.add_text(operation.to.id);
     }
-    // LATERAL: one index lookup per key whatever the planner thinks of the table's size (a table a
-    // first task is filling has no statistics yet).
-    auto probe = [&](const char *keys, const char *condition, std::initializer_list<SpiArg> arguments) {
-        std::string sql = std::string("SELECT ") + relationship_columns + " FROM ROWS FROM (" + keys +
-                          ") CROSS JOIN LATERAL (SELECT r.* FROM bulk.relationships r WHERE " + condition +
-                          " FOR UPDATE OF r) AS r";
-        load_rows(spi_execute(sql.c_str(), arguments), index);
+    auto probe = [&](const char *sql, std::initializer_list<SpiArg> arguments) {
+        load_rows(spi_execute_prepared(sql, arguments), index);
     };
-    probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id",
-          "r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
+    probe(RELATIONSHIP_PROBE(TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ") AS k(type, id",
+                             "r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id"),
           {types.argument(), ids.argument()});
     if (pair_types.size())
-        probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
-              "pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.text[]), "
-              "pg_catalog.unnest($5::pg_catalog.text[])) AS k(type, from_type, from_id, to_type, to_id",
-              "r.type OPERATOR(pg_catalog.=) k.type AND r.from_type OPERATOR(pg_catalog.=) k.from_type "
-              "AND r.from_id OPERATOR(pg_catalog.=) k.from_id AND r.to_type OPERATOR(pg_catalog.=) k.to_type "
-              "AND r.to_id OPERATOR(pg_catalog.=) k.to_id",
+        probe(RELATIONSHIP_PROBE(TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ", " TEXT_ARRAY(4) ", " TEXT_ARRAY(5)
+                                 ") AS k(type, from_type, from_id, to_type, to_id",
+                                 "r.type OPERATOR(pg_catalog.=) k.type AND r.from_type OPERATOR(pg_catalog.=) k.from_type "
+                                 "AND r.from_id OPERATOR(pg_catalog.=) k.from_id AND r.to_type OPERATOR(pg_catalog.=) "
+                                 "k.to_type AND r.to_id OPERATOR(pg_catalog.=) k.to_id"),
               {pair_types.argument(), pair_from_types.argument(), pair_from_ids.argument(), pair_to_types.argument(),
                pair_to_ids.argument()});
     if (from_types.size())
-        probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
-              "pg_catalog.unnest($3::pg_catalog.text[])) AS k(type, from_type, from_id",
-              "r.type OPERATOR(pg_catalog.=) k.type AND r.from_type OPERATOR(pg_catalog.=) k.from_type "
-              "AND r.from_id OPERATOR(pg_catalog.=) k.from_id AND r.cardinality OPERATOR(pg_catalog.=) '1:1'",
+        probe(RELATIONSHIP_PROBE(TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ") AS k(type, from_type, from_id",
+                                 "r.type OPERATOR(pg_catalog.=) k.type AND r.from_type OPERATOR(pg_catalog.=) k.from_type "
+                                 "AND r.from_id OPERATOR(pg_catalog.=) k.from_id AND r.cardinality OPERATOR(pg_catalog.=) '1:1'"),
               {from_types.argument(), from_endpoint_types.argument(), from_endpoint_ids.argument()});
     if (to_types.size())
-        probe("pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
-              "pg_catalog.unnest($3::pg_catalog.text[])) AS k(type, to_type, to_id",
-              "r.type OPERATOR(pg_catalog.=) k.type AND r.to_type OPERATOR(pg_catalog.=) k.to_type "
-              "AND r.to_id OPERATOR(pg_catalog.=) k.to_id AND r.cardinality IN ('1:1', '1:N')",
+        probe(RELATIONSHIP_PROBE(TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ") AS k(type, to_type, to_id",
+                                 "r.type OPERATOR(pg_catalog.=) k.type AND r.to_type OPERATOR(pg_catalog.=) k.to_type "
+                                 "AND r.to_id OPERATOR(pg_catalog.=) k.to_id AND r.cardinality IN ('1:1', '1:N')"),
               {to_types.argument(), to_endpoint_types.argument(), to_endpoint_ids.argument()});
 }
 
@@ -188,7 +186,7 @@ std::set<Key> probe_endpoints(const std::vector<PlannedOperation> &operations)
     std::set<Key> found;
     if (types.size() == 0)
         return found;
-    SpiResult rows = spi_execute(
+    SpiResult rows = spi_execute_prepared(
         "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
         "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
         "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
@@ -269,13 +267,51 @@ void decide_outcomes(std::vector<PlannedOperation> &operations, const Relationsh
     }
 }
 
+// Rows for the INSERT into bulk.relationships.
+struct RelationshipRows {
+    ArrayBuilder types{TEXTOID}, ids{TEXTOID}, from_types{TEXTOID}, from_ids{TEXTOID}, to_types{TEXTOID},
+        to_ids{TEXTOID}, cardinalities{TEXTOID}, data{JSONBOID}, created{TEXTOID};
+
+    // `created_at` (as text) is kept when a relationship is rewritten; nullptr: now().
+    void add(const Key &key, const Endpoint &from, const Endpoint &to, std::string_view cardinality,
+             const PlannedOperation &writer, const std::string *created_at)
+    {
+        types.add_text(key.first);
+        ids.add_text(key.second);
+        from_types.add_text(from.type);
+        from_ids.add_text(from.id);
+        to_types.add_text(to.type);
+        to_ids.add_text(to.id);
+        cardinalities.add_text(cardinality);
+        data.add_jsonb(writer.data ? jsonb_copy(*writer.data) : nullptr);
+        if (created_at)
+            created.add_text(*created_at);
+        else
+            created.add_null();
+    }
+    size_t size() const { return types.size(); }
+};
+
+void insert_rows(const RelationshipRows &rows)
+{
+    spi_execute_prepared(
+        "INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality, data, created_at) "
+        "SELECT k.type, k.id, k.from_type, k.from_id, k.to_type, k.to_id, k.cardinality, "
+        "coalesce(k.data, '{}'::pg_catalog.jsonb), coalesce(k.created::pg_catalog.timestamptz, pg_catalog.now()) "
+        "FROM ROWS FROM (" TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ", " TEXT_ARRAY(4) ", " TEXT_ARRAY(5)
+        ", " TEXT_ARRAY(6) ", " TEXT_ARRAY(7) ", pg_catalog.unnest($8::pg_catalog.jsonb[]), " TEXT_ARRAY(9) ") "
+        "AS k(type, id, from_type, from_id, to_type, to_id, cardinality, data, created)",
+        {rows.types.argument(), rows.ids.argument(), rows.from_types.argument(), rows.from_ids.argument(),
+         rows.to_types.argument(), rows.to_ids.argument(), rows.cardinalities.argument(), rows.data.argument(),
+         rows.created.argument()});
+}
+
 // Deletes every touched relationship that existed, then inserts every touched one that exists:
 // no intermediate state can trip a unique index.
 void write_net_effect(const RelationshipIndex &index)
 {
     ArrayBuilder delete_types(TEXTOID), delete_ids(TEXTOID);
-    ArrayBuilder types(TEXTOID), ids(TEXTOID), from_types(TEXTOID), from_ids(TEXTOID), to_types(TEXTOID),
-        to_ids(TEXTOID), cardinalities(TEXTOID), data(JSONBOID), created(TEXTOID);
+    RelationshipRows inserts;
     for (const auto &[key, row] : index.rows()) {
         if (!row.touched)
             continue;
@@ -283,47 +319,55 @@ void write_net_effect(const RelationshipIndex &index)
             delete_types.add_text(key.first);
             delete_ids.add_text(key.second);
         }
-        if (!row.exists)
-            continue;
-        types.add_text(key.first);
-        ids.add_text(key.second);
-        from_types.add_text(row.from.type);
-        from_ids.add_text(row.from.id);
-        to_types.add_text(row.to.type);
-        to_ids.add_text(row.to.id);
-        cardinalities.add_text(row.cardinality);
-        data.add_jsonb(row.writer->data ? jsonb_copy(*row.writer->data) : nullptr);
-        if (row.existed && !row.deleted)
-            created.add_text(row.created_at);
-        else
-            created.add_null();
+        if (row.exists)
+            inserts.add(key, row.from, row.to, row.cardinality, *row.writer,
+                        row.existed && !row.deleted ? &row.created_at : nullptr);
     }
     if (delete_types.size())
-        spi_execute("DELETE FROM bulk.relationships r USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-                    "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "
-                    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
-                    {delete_types.argument(), delete_ids.argument()});
-    if (types.size())
-        spi_execute("INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality, data, "
-                    "created_at) "
-                    "SELECT k.type, k.id, k.from_type, k.from_id, k.to_type, k.to_id, k.cardinality, "
-                    "coalesce(k.data, '{}'::pg_catalog.jsonb), coalesce(k.created::pg_catalog.timestamptz, "
-                    "pg_catalog.now()) "
-                    "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "
-                    "pg_catalog.unnest($3::pg_catalog.text[]), pg_catalog.unnest($4::pg_catalog.text[]), "
-                    "pg_catalog.unnest($5::pg_catalog.text[]), pg_catalog.unnest($6::pg_catalog.text[]), "
-                    "pg_catalog.unnest($7::pg_catalog.text[]), pg_catalog.unnest($8::pg_catalog.jsonb[]), "
-                    "pg_catalog.unnest($9::pg_catalog.text[])) "
-                    "AS k(type, id, from_type, from_id, to_type, to_id, cardinality, data, created)",
-                    {types.argument(), ids.argument(), from_types.argument(), from_ids.argument(),
-                     to_types.argument(), to_ids.argument(), cardinalities.argument(), data.argument(),
-                     created.argument()});
+        spi_execute_prepared("DELETE FROM bulk.relationships r USING ROWS FROM (" TEXT_ARRAY(1) ", " TEXT_ARRAY(2)
+                             ") AS k(type, id) "
+                             "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
+                             {delete_types.argument(), delete_ids.argument()});
+    if (inserts.size())
+        insert_rows(inserts);
+}
+
+// Batches that only CREATE usually meet no stored relationship and find their endpoints (loading
+// edges): then the unique indexes and foreign keys are all the checking needed, and the batch is
+// tried as one plain INSERT in a subtransaction. Any violation undoes the attempt, the batch is
+// probed instead, and this worker probes straight away for its next few batches.
+constexpr int batches_probed_after_a_conflict = 16;
+int batches_to_probe = 0;
+
+bool try_plain_insert(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions)
+{
+    if (batches_to_probe > 0) {
+        --batches_to_probe;
+        return false;
+    }
+    RelationshipRows rows;
+    for (const PlannedOperation &operation : operations) {
+        const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
+        if (operation.action != Action::Create || !definition)
+            return false;
+        rows.add(Key{operation.type, operation.id}, operation.from, operation.to,
+                 relationship_cardinality_name(definition->cardinality), operation, nullptr);
+    }
+    if (in_subtransaction([&] { insert_rows(rows); })) {
+        batches_to_probe = batches_probed_after_a_conflict;
+        return false;
+    }
+    for (PlannedOperation &operation : operations)
+        operation.succeeded = true;
+    return true;
 }
 
 } // namespace
 
 void apply_relationship_batch(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions)
 {
+    if (try_plain_insert(operations, definitions))
+        return;
     RelationshipIndex index;
     probe_relationships(operations, definitions, index);
     std::set<Key> resources = probe_endpoints(operations);

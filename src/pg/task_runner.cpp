@@ -14,6 +14,7 @@
 #include "pg/resource_batch.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "pg/subtransaction.hpp"
 #include "pg/task_store.hpp"
 #include "pg/worker_state.hpp"
 
@@ -218,20 +219,11 @@ void check_profiles_exist(const ClaimedTask &task, const std::vector<PlannedOper
 void apply_one_by_one(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
 {
     for (PlannedOperation &operation : operations) {
-        MemoryContext context = CurrentMemoryContext;
-        ResourceOwner owner = CurrentResourceOwner;
-        pg_call([] { BeginInternalSubTransaction(nullptr); });
         std::vector<PlannedOperation> one(1, operation);
-        try {
-            apply_operations(task, one, definitions);
-            pg_call([] { ReleaseCurrentSubTransaction(); });
+        if (auto failure = in_subtransaction([&] { apply_operations(task, one, definitions); }))
+            operation.error = error_from_postgres(operation, *failure->data());
+        else
             operation = one.front();
-        } catch (const PgError &error) {
-            pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
-            operation.error = error_from_postgres(operation, *error.data());
-        }
-        MemoryContextSwitchTo(context);
-        CurrentResourceOwner = owner;
     }
 }
 
