@@ -334,17 +334,11 @@ void write_net_effect(const RelationshipIndex &index)
 
 // Batches that only CREATE usually meet no stored relationship and find their endpoints (loading
 // edges): then the unique indexes and foreign keys are all the checking needed, and the batch is
-// tried as one plain INSERT in a subtransaction. Any violation undoes the attempt, the batch is
-// probed instead, and this worker probes straight away for its next few batches.
-constexpr int batches_probed_after_a_conflict = 16;
-int batches_to_probe = 0;
+// tried as one plain INSERT before probing.
+OptimisticAttempts plain_inserts(16);
 
 bool try_plain_insert(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions)
 {
-    if (batches_to_probe > 0) {
-        --batches_to_probe;
-        return false;
-    }
     RelationshipRows rows;
     for (const PlannedOperation &operation : operations) {
         const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
@@ -353,10 +347,8 @@ bool try_plain_insert(std::vector<PlannedOperation> &operations, const Relations
         rows.add(Key{operation.type, operation.id}, operation.from, operation.to,
                  relationship_cardinality_name(definition->cardinality), operation, nullptr);
     }
-    if (in_subtransaction([&] { insert_rows(rows); })) {
-        batches_to_probe = batches_probed_after_a_conflict;
+    if (!plain_inserts.attempt(rows.size(), [&] { insert_rows(rows); }))
         return false;
-    }
     for (PlannedOperation &operation : operations)
         operation.succeeded = true;
     return true;

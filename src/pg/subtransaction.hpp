@@ -37,4 +37,36 @@ std::optional<PgError> in_subtransaction(Body &&body)
     return failure;
 }
 
+// Batches whose usual case needs no checking beyond the table's constraints (CREATEs of new rows)
+// are first tried as plain writes in a subtransaction; a violation rolls the attempt back and the
+// batch is applied the careful way. After a failed attempt the next `batches_after_failure` batches
+// go the careful way straight away, so a task full of conflicts does not pay for two attempts each.
+class OptimisticAttempts {
+public:
+    explicit OptimisticAttempts(int batches_after_failure) : pause_(batches_after_failure) {}
+
+    // Runs `write` (of a batch of `rows`) in a subtransaction unless paused; true when it applied the
+    // batch. Never for one row: one-by-one mode already runs each operation in a subtransaction, and
+    // a nested one would double their XIDs past the 64 a snapshot caches.
+    template <typename Write>
+    bool attempt(size_t rows, Write &&write)
+    {
+        if (rows < 2)
+            return false;
+        if (skip_ > 0) {
+            --skip_;
+            return false;
+        }
+        if (in_subtransaction(write)) {
+            skip_ = pause_;
+            return false;
+        }
+        return true;
+    }
+
+private:
+    int pause_;
+    int skip_ = 0;
+};
+
 } // namespace pg_bulk::pg
