@@ -299,6 +299,15 @@ CREATE TABLE bulk.task_operations (
     operations       jsonb NOT NULL,
     PRIMARY KEY (bulk_id, first_operation)
 );
+-- lz4 compresses a chunk several times faster than the default pglz (submit and bulk.load write every
+-- operation here once); a server built without lz4 keeps pglz.
+DO $$
+BEGIN
+    ALTER TABLE bulk.task_operations ALTER COLUMN operations SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+    NULL;
+END
+$$;
 
 -- Final receipts, written by the worker with each operation's effect. A row is the receipt of
 -- operations seq..last_seq, which share status, error and completion time: the worker writes a run

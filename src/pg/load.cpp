@@ -18,11 +18,15 @@
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/sql_arrays.hpp"
+#include "pg/staged_rows.hpp"
 #include "pg/task_store.hpp"
 #include "pg/worker_state.hpp"
 
 extern "C" {
 #include "catalog/pg_type_d.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 }
 
 namespace pg_bulk::pg {
@@ -31,27 +35,6 @@ namespace {
 
 constexpr int fetch_size = 1000;
 constexpr size_t max_reported = 1000;  // failures / warnings listed in the answer (all are counted)
-
-enum class ColumnKind { Text, Json };
-
-struct StagingColumn {
-    const char *name;
-    ColumnKind kind;
-    bool required;
-};
-
-// The columns bulk.load reads, per target.
-std::vector<StagingColumn> staging_columns(Target target)
-{
-    if (target == Target::Resources)
-        return {{"action", ColumnKind::Text, true},  {"type", ColumnKind::Text, true},
-                {"id", ColumnKind::Text, true},      {"data", ColumnKind::Json, true},
-                {"contained", ColumnKind::Json, false}, {"meta", ColumnKind::Json, false}};
-    return {{"action", ColumnKind::Text, true},    {"type", ColumnKind::Text, true},
-            {"id", ColumnKind::Text, true},        {"from_type", ColumnKind::Text, true},
-            {"from_id", ColumnKind::Text, true},   {"to_type", ColumnKind::Text, true},
-            {"to_id", ColumnKind::Text, true},     {"data", ColumnKind::Json, false}};
-}
 
 // Checks that the staging table is a plain table without children (consumed rows are deleted by
 // ctid, which is unique only within one table) and has the columns; returns which optional ones exist.
@@ -94,34 +77,6 @@ std::vector<bool> check_staging_shape(Oid source, const std::string &source_name
         present.push_back(true);
     }
     return present;
-}
-
-// SQL that turns a staged row into the operation a client would have sent.
-std::string operation_expression(Target target, const std::vector<bool> &present)
-{
-    auto optional_member = [](const char *name, bool exists) -> std::string {
-        if (!exists)
-            return "'{}'::pg_catalog.jsonb";
-        return std::string("CASE WHEN ") + name + " IS NULL THEN '{}'::pg_catalog.jsonb ELSE " +
-               "pg_catalog.jsonb_build_object('" + name + "', " + name + "::pg_catalog.jsonb) END";
-    };
-    std::string content;
-    if (target == Target::Resources) {
-        content = optional_member("data", true) + " OPERATOR(pg_catalog.||) " + optional_member("contained", present[4]) +
-                  " OPERATOR(pg_catalog.||) " + optional_member("meta", present[5]);
-    } else {
-        content = "pg_catalog.jsonb_build_object('from', pg_catalog.jsonb_build_object('type', from_type, 'id', from_id), "
-                  "'to', pg_catalog.jsonb_build_object('type', to_type, 'id', to_id)) OPERATOR(pg_catalog.||) " +
-                  optional_member("data", present[7]);
-    }
-    std::string payload = "pg_catalog.jsonb_build_object('type', type) OPERATOR(pg_catalog.||) "
-                          "CASE WHEN id IS NULL THEN '{}'::pg_catalog.jsonb ELSE pg_catalog.jsonb_build_object('id', id) END "
-                          "OPERATOR(pg_catalog.||) CASE WHEN action OPERATOR(pg_catalog.=) 'DELETE' "
-                          "THEN '{}'::pg_catalog.jsonb ELSE " + content + " END";
-    return "pg_catalog.jsonb_build_object('action', action) OPERATOR(pg_catalog.||) "
-           "CASE WHEN action IN ('CREATE', 'UPSERT', 'DELETE') "
-           "THEN pg_catalog.jsonb_build_object(pg_catalog.lower(action), " + payload +
-           ") ELSE '{}'::pg_catalog.jsonb END";
 }
 
 // A small open-addressing set of 64-bit hashes of (type, id): duplicate-id warnings for a million
@@ -225,23 +180,32 @@ void submit_operations(LoadState &load, const std::vector<JsonNode> &operations)
     }
 }
 
+// The staged row's identity as reported: its ctid, "(page,item)".
+std::string row_identity(SPITupleTable *rows, uint64 row)
+{
+    return pg_call([&] {
+        bool null = false;
+        Datum ctid = SPI_getbinval(rows->vals[row], rows->tupdesc, 1, &null);
+        return DatumGetCString(DirectFunctionCall1(tidout, ctid));
+    });
+}
+
 // One fetched batch of staged rows: validate, submit, reject, delete.
-void process_rows(LoadState &load, SPITupleTable *rows, uint64 count, const std::string &source_name,
-                  const OperationValidator &validator)
+void process_rows(LoadState &load, SPITupleTable *rows, uint64 count, SPIPlanPtr delete_rows,
+                  const std::string &source_name, const OperationValidator &validator)
 {
     JsonbReader reader;
+    JsonNode operations = reader.root(staged_operations(rows, count, load.target));
     std::vector<JsonNode> valid;
-    ArrayBuilder consumed(TEXTOID), reject_rows(TEXTOID), reject_operations(JSONBOID), reject_errors(JSONBOID);
-    SpiResult result(rows, count);
+    ArrayBuilder consumed(TIDOID), reject_rows(TEXTOID), reject_operations(JSONBOID), reject_errors(JSONBOID);
     for (uint64 row = 0; row < count; ++row) {
-        std::string ctid = result.text(row, 1);
-        const Jsonb *document = result.jsonb(row, 2);
-        JsonNode operation = reader.root(document);
-        consumed.add_text(ctid);
+        consumed.add_tid(rows->vals[row], rows->tupdesc, 1);
+        JsonNode operation = operations.element(static_cast<size_t>(row));
         ++load.records;
-        auto error = validator.validate(operation, [&] { return "row " + ctid; });
+        auto error = validator.validate(operation, [&] { return "row " + row_identity(rows, row); });
         OperationSummary summary = summarize_operation(operation);
         if (error) {
+            std::string ctid = row_identity(rows, row);
             std::string error_json;
             append_error_json(error_json, *error);
             std::string item = "{\"row\": ";
@@ -249,13 +213,14 @@ void process_rows(LoadState &load, SPITupleTable *rows, uint64 count, const std:
             item += ", \"error\": " + error_json + "}";
             add_listed(load.failures, load.failure_count, item);
             reject_rows.add_text(ctid);
-            reject_operations.add_jsonb(document);
+            reject_operations.add_jsonb(jsonb_copy(operation));
             reject_errors.add_jsonb(pg_call([&] {
                 return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(error_json.c_str())));
             }));
             continue;
         }
         if (summary.id && summary.type && !load.seen.insert(*summary.type, *summary.id)) {
+            std::string ctid = row_identity(rows, row);
             std::string item = "{\"row\": ";
             append_json_string(item, ctid);
             item += ", \"message\": ";
@@ -275,9 +240,20 @@ void process_rows(LoadState &load, SPITupleTable *rows, uint64 count, const std:
                         {text_arg(load.load_id), reject_rows.argument(), reject_operations.argument(),
                          reject_errors.argument()});
     });
-    std::string delete_sql = "DELETE FROM " + source_name +
-                             " WHERE ctid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[]::pg_catalog.tid[])";
-    spi_execute(delete_sql.c_str(), {consumed.argument()});
+    // Each row read is deleted here, or another transaction changed it after the load read it (the
+    // staging query takes no row locks): then what was read may be stale, and nothing is loaded.
+    SpiArg ctids = consumed.argument();
+    char null = ' ';
+    uint64 deleted = pg_call([&] {
+        if (SPI_execute_plan(delete_rows, &ctids.value, &null, false, 0) != SPI_OK_DELETE)
+            elog(ERROR, "could not delete the consumed staging rows");
+        return SPI_processed;
+    });
+    if (deleted != count)
+        throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
+                       "staged rows of " + source_name + " were updated or deleted by another transaction while "
+                           "bulk.load read them",
+                       "Nothing was loaded; run the load again.");
 }
 
 int32 read_options(const Jsonb *options)
@@ -348,8 +324,25 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
         spi_execute("INSERT INTO bulk.loads (load_id, source, target, submitted_by) VALUES ($1, $2, $3, $4)",
                     {text_arg(load.load_id), text_arg(source_name), text_arg(target_text), oid_arg(load.submitter)});
     });
-    std::string query = "SELECT ctid::pg_catalog.text, " + operation_expression(target, present) + " FROM " +
-                        source_name + " FOR UPDATE";
+    // DELETE first: without it nothing may be read (and a table without rows would never reach the
+    // DELETE statement's own check).
+    pg_call([&] {
+        if (pg_class_aclcheck(source, GetUserId(), ACL_DELETE) != ACLCHECK_OK)
+            aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(source));
+    });
+    // Loads of one staging table run one after the other (the lock conflicts with itself, not with
+    // writers staging more rows); rows are read without row locks and deleted by ctid as consumed.
+    spi_execute(("LOCK TABLE " + source_name + " IN SHARE UPDATE EXCLUSIVE MODE").c_str(), {});
+    std::string query = "SELECT " + staged_select_list(target, present) + " FROM " + source_name;
+    std::string delete_query = "DELETE FROM " + source_name +
+                               " WHERE ctid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.tid[])";
+    Oid tid_array = TIDARRAYOID;
+    SPIPlanPtr delete_rows = pg_call([&] {
+        SPIPlanPtr plan = SPI_prepare(delete_query.c_str(), 1, &tid_array);
+        if (!plan)
+            elog(ERROR, "could not prepare the staging delete: %s", SPI_result_code_string(SPI_result));
+        return plan;
+    });
     Portal cursor = pg_call([&] {
         SPIPlanPtr plan = SPI_prepare(query.c_str(), 0, nullptr);
         if (!plan)
@@ -366,7 +359,7 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
         if (fetched == 0)
             break;
         MemoryContext outer = MemoryContextSwitchTo(batch_context);
-        process_rows(load, rows, fetched, source_name, validator);
+        process_rows(load, rows, fetched, delete_rows, source_name, validator);
         MemoryContextSwitchTo(outer);
         pg_call([&] {
             SPI_freetuptable(rows);

@@ -31,6 +31,13 @@ void ArrayBuilder::add_int4(int32 value)
     nulls_.push_back(false);
 }
 
+void ArrayBuilder::add_tid(HeapTuple tuple, TupleDesc descriptor, int column)
+{
+    bool null = false;
+    values_.push_back(pg_call([&] { return SPI_getbinval(tuple, descriptor, column, &null); }));
+    nulls_.push_back(null);
+}
+
 void ArrayBuilder::add_null()
 {
     values_.push_back(0);
@@ -43,10 +50,13 @@ SpiArg ArrayBuilder::argument() const
     std::unique_ptr<bool[]> nulls(new bool[count > 0 ? count : 1]);
     for (int i = 0; i < count; ++i)
         nulls[i] = nulls_[i];
-    Oid array_type = element_type_ == INT4OID ? INT4ARRAYOID : element_type_ == JSONBOID ? JSONBARRAYOID : TEXTARRAYOID;
-    int16 length = element_type_ == INT4OID ? 4 : -1;
+    Oid array_type = element_type_ == INT4OID    ? INT4ARRAYOID
+                     : element_type_ == JSONBOID ? JSONBARRAYOID
+                     : element_type_ == TIDOID   ? TIDARRAYOID
+                                                 : TEXTARRAYOID;
+    int16 length = element_type_ == INT4OID ? 4 : element_type_ == TIDOID ? sizeof(ItemPointerData) : -1;
     bool by_value = element_type_ == INT4OID;
-    char align = TYPALIGN_INT;
+    char align = element_type_ == TIDOID ? TYPALIGN_SHORT : TYPALIGN_INT;
     int dims[1] = {count};
     int lower_bounds[1] = {1};
     ArrayType *array = pg_call([&] {

@@ -20,6 +20,7 @@ public:
     void add_text(std::string_view value);
     void add_jsonb(const Jsonb *value);  // nullptr adds NULL
     void add_int4(int32 value);
+    void add_tid(HeapTuple tuple, TupleDesc descriptor, int column);  // a tid column of an SPI row
     void add_null();
     size_t size() const { return values_.size(); }
     // The array as an SPI argument of type <element>[].
