@@ -90,7 +90,10 @@ SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> ar
     auto found = plans.find(sql);
     if (found == plans.end()) {
         SPIPlanPtr plan = pg_call([&] {
-            SPIPlanPtr prepared = SPI_prepare(sql, static_cast<int>(parameters.types.size()), parameters.types.data());
+            // Generic: a custom plan per call would cost the planning this saves (the arrays' sizes
+            // do not change the plan).
+            SPIPlanPtr prepared = SPI_prepare_cursor(sql, static_cast<int>(parameters.types.size()),
+                                                     parameters.types.data(), CURSOR_OPT_GENERIC_PLAN);
             if (prepared == nullptr)
                 elog(ERROR, "SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql);
             SPI_keepplan(prepared);

@@ -37,7 +37,7 @@ std::optional<std::string> task_with_key(const std::string &key, Oid submitter)
 
 void insert_chunk(std::string_view bulk_id, int32 first_operation, const Jsonb *operations)
 {
-    spi_execute("INSERT INTO bulk.task_operations (bulk_id, first_operation, operations) VALUES ($1, $2, $3)",
+    spi_execute_prepared("INSERT INTO bulk.task_operations (bulk_id, first_operation, operations) VALUES ($1, $2, $3)",
                 {text_arg(bulk_id), int4_arg(first_operation), jsonb_arg(operations)});
 }
 
