@@ -402,16 +402,10 @@ BEGIN
 END
 $$;
 
--- A receipt row as the JSON object of DESIGN §5.
--- No SET clause, so that it is inlined into bulk.task (once per receipt); everything is qualified.
-CREATE FUNCTION bulk._receipt_json(action text, type text, id text, status text, error jsonb,
-                                   completed_at timestamptz) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-        'action', $1, 'type', $2, 'id', $3, 'status', $4, 'completedAt', $6))
-        OPERATOR(pg_catalog.||) CASE WHEN $5 IS NULL THEN '{}'::pg_catalog.jsonb
-                                     ELSE pg_catalog.jsonb_build_object('error', $5) END
-$$;
+-- The receipts of bulk.task as one jsonb array (receipt objects as below), built in C while
+-- streaming the task's chunks; reads as the caller (row level security applies).
+CREATE FUNCTION bulk._task_receipts(bulk_id text, task_status text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_task_receipts' LANGUAGE C STABLE STRICT;
 
 CREATE FUNCTION bulk.task(bulk_id text, with_receipts boolean DEFAULT true) RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
@@ -426,10 +420,7 @@ BEGIN
     document := pg_catalog.jsonb_build_object('bulkId', task.bulk_id, 'status', task_status);
     IF with_receipts THEN
         document := document OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('receipts',
-            (SELECT coalesce(pg_catalog.jsonb_agg(
-                        bulk._receipt_json(r.action, r.type, r.id, r.status, r.error, r.completed_at)
-                        ORDER BY r.seq), '[]'::jsonb)
-               FROM bulk._receipt_rows(task.bulk_id, task_status) r));
+            bulk._task_receipts(task.bulk_id, task_status));
     END IF;
     RETURN document;
 END
@@ -687,7 +678,7 @@ GRANT EXECUTE ON FUNCTION
     bulk.task(text, boolean), bulk.receipts(text), bulk.cancel(text), bulk.metrics(text), bulk.logs(text),
     bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text),
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._receipt_rows(text, text),
-    bulk._receipt_json(text, text, text, text, jsonb, timestamptz), bulk._generated_id(text, integer)
+    bulk._task_receipts(text, text), bulk._generated_id(text, integer)
     TO bulk_writer;
 
 -- Admins define profiles and relationship definitions, and see and cancel every task.

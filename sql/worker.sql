@@ -62,6 +62,18 @@ CREATE FUNCTION pg_temp.masked(document jsonb, generated text DEFAULT NULL) RETU
           FROM jsonb_array_elements(document -> 'receipts') WITH ORDINALITY AS e(r, n)))
 $$;
 
+-- Whether bulk.task's receipts (written in jsonb's binary form by C) equal the same receipts built
+-- from bulk.receipts' rows with jsonb_build_object, and survive a text round trip.
+CREATE FUNCTION pg_temp.document_matches_rows(bulk_id text) RETURNS boolean LANGUAGE sql AS $$
+    SELECT d = (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                    'action', action, 'type', type, 'id', id, 'status', status, 'completedAt', completed_at,
+                    'error', CASE WHEN error_code IS NOT NULL THEN jsonb_build_object(
+                        'code', error_code, 'type', error_type, 'message', error_message) END)) ORDER BY seq), '[]')
+                  FROM bulk.receipts(bulk_id))
+           AND d::text::jsonb = d AND jsonb_array_length(d) = (SELECT count(*) FROM bulk.receipts(bulk_id))
+      FROM (SELECT bulk.task(bulk_id) -> 'receipts' AS d) AS task
+$$;
+
 -- bulk.metrics without its times: the values that do not depend on timing, and the kind of the others.
 CREATE FUNCTION pg_temp.metrics_shape(metrics jsonb) RETURNS jsonb LANGUAGE sql AS $$
     SELECT jsonb_object_agg(key, CASE WHEN key IN ('status', 'operations', 'counts') THEN value
@@ -263,6 +275,18 @@ SELECT bulk.wait(:'distinct_ids') ->> 'status' AS distinct_ids_status;
 SELECT seq, action, id, status, error_code, error_type, error_message FROM bulk.receipts(:'distinct_ids');
 SELECT id, data, created_at < updated_at AS replaced FROM bulk.resources
  WHERE id IN ('p1', 'p2', 'p3', 'p4', 'p5', 'p6') ORDER BY id;
+-- 70 operations, every 7th a 409, some without id: bulk.task's document holds exactly the receipts
+-- bulk.receipts lists (more than one JB_OFFSET_STRIDE of 32 entries, errors, generated ids).
+SELECT bulk.submit_resources(jsonb_build_object('operations', jsonb_agg(jsonb_build_object(
+         'action', 'CREATE', 'create', jsonb_build_object('type', 'provider', 'data', jsonb_build_object('name', 'd' || i))
+                                       || CASE WHEN i % 7 = 0 THEN jsonb_build_object('id', 'p3')
+                                               WHEN i % 5 = 0 THEN '{}'::jsonb
+                                               ELSE jsonb_build_object('id', 'd' || i) END) ORDER BY i)))
+         ->> 'bulkId' AS seventy
+  FROM generate_series(0, 69) AS i \gset
+SELECT bulk.wait(:'seventy') ->> 'status' AS seventy_status;
+SELECT pg_temp.document_matches_rows(:'seventy') AS document_matches_rows,
+       (SELECT count(*) FROM bulk.receipts(:'seventy') WHERE error_type = 'ALREADY_EXISTS') AS conflicts;
 
 -- An operation failing with another error (here a trigger refuses one row) makes the worker redo the
 -- batch one operation per subtransaction: that operation is INTERNAL with PostgreSQL's message and
@@ -356,6 +380,7 @@ SELECT q.bulk_id = :'long' AS long_queued, q.applied_count = t.applied_count AS 
        q.percent_done = round(100.0 * t.applied_count / 100, 1) AS percent_shown
   FROM bulk.queue q, bulk.tasks t WHERE t.bulk_id = :'long';
 SELECT count(*) FILTER (WHERE status = 'PENDING') > 0 AS receipts_pending FROM bulk.receipts(:'long');
+SELECT pg_temp.document_matches_rows(:'long') AS partly_applied_document_matches_rows;
 ALTER SYSTEM RESET pg_bulk.test_apply_delay;
 ALTER SYSTEM SET pg_bulk.enabled = on;
 SELECT pg_reload_conf();

@@ -32,10 +32,10 @@ public:
     uint64 count() const { return count_; }
     bool is_null(uint64 row, int column) const;
     std::string text(uint64 row, int column) const;
-    const Jsonb *jsonb(uint64 row, int column) const;  // detoasted in the SPI memory context
+    const Jsonb *jsonb(uint64 row, int column) const;  // detoasted in the current memory context
+    Datum binary(uint64 row, int column, bool &null) const;
 
 private:
-    Datum binary(uint64 row, int column, bool &null) const;
     SPITupleTable *table_;
     uint64 count_;
 };

@@ -1,0 +1,96 @@
+// jsonb's on-disk format (utils/jsonb.h): a container is a header word (count | type flag), one
+// JEntry per child (objects: all keys, then all values, keys sorted by length then bytes), then the
+// children's data; container children start 4-byte aligned, the padding counted in their length.
+// Every JB_OFFSET_STRIDE-th JEntry holds its child's end offset instead of its length.
+#include "pg/jsonb_writer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "pg/pg_call.hpp"
+
+namespace pg_bulk::pg {
+
+namespace {
+
+void append_word(std::string &out, uint32 word)
+{
+    out.append(reinterpret_cast<const char *>(&word), sizeof(word));
+}
+
+void pad_to_int(std::string &out)
+{
+    out.append(INTALIGN(out.size()) - out.size(), '\0');
+}
+
+void check_size(size_t size)
+{
+    if (size > JENTRY_OFFLENMASK)
+        throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "the document exceeds the jsonb size limit (256 MB)");
+}
+
+JEntry entry(uint32 index, uint32 type, size_t start, size_t end, size_t data_start)
+{
+    check_size(end - data_start);
+    return type | ((index % JB_OFFSET_STRIDE) == 0 ? (static_cast<uint32>(end - data_start) | JENTRY_HAS_OFF)
+                                                   : static_cast<uint32>(end - start));
+}
+
+} // namespace
+
+void JsonbArrayWriter::add_object(std::vector<JsonbMember> members)
+{
+    std::sort(members.begin(), members.end(), [](const JsonbMember &a, const JsonbMember &b) {
+        return a.key.size() != b.key.size() ? a.key.size() < b.key.size() : a.key < b.key;
+    });
+    pad_to_int(data_);
+    uint32 count = static_cast<uint32>(members.size());
+    append_word(data_, count | JB_FOBJECT);
+    size_t entries_at = data_.size();
+    data_.append(sizeof(JEntry) * 2 * count, '\0');
+    size_t data_start = data_.size();
+    std::vector<JEntry> entries(2 * count);
+    for (uint32 i = 0; i < count; ++i) {
+        size_t start = data_.size();
+        data_.append(members[i].key);
+        entries[i] = entry(i, JENTRY_ISSTRING, start, data_.size(), data_start);
+    }
+    for (uint32 i = 0; i < count; ++i) {
+        size_t start = data_.size();
+        const JsonbMember &member = members[i];
+        if (member.container) {
+            pad_to_int(data_);
+            data_.append(static_cast<const char *>(member.container->data()), member.container->length());
+            entries[count + i] = entry(count + i, JENTRY_ISCONTAINER, start, data_.size(), data_start);
+        } else {
+            data_.append(member.string);
+            entries[count + i] = entry(count + i, JENTRY_ISSTRING, start, data_.size(), data_start);
+        }
+    }
+    memcpy(data_.data() + entries_at, entries.data(), sizeof(JEntry) * entries.size());
+    check_size(data_.size());
+    ends_.push_back(static_cast<uint32>(data_.size()));
+}
+
+Jsonb *JsonbArrayWriter::finish() const
+{
+    uint32 count = static_cast<uint32>(ends_.size());
+    size_t size = VARHDRSZ + sizeof(uint32) + sizeof(JEntry) * count + data_.size();
+    check_size(size);
+    char *buffer = static_cast<char *>(pg_call([&] { return palloc(size); }));
+    SET_VARSIZE(buffer, size);
+    auto *header = reinterpret_cast<uint32 *>(buffer + VARHDRSZ);
+    *header = count | JB_FARRAY;
+    auto *entries = reinterpret_cast<JEntry *>(header + 1);
+    size_t start = 0;
+    for (uint32 i = 0; i < count; ++i) {
+        // Element i's padding (before its start) belongs to it, like a container member's.
+        entries[i] = JENTRY_ISCONTAINER |
+                     ((i % JB_OFFSET_STRIDE) == 0 ? (ends_[i] | JENTRY_HAS_OFF) : (ends_[i] - start));
+        start = ends_[i];
+    }
+    memcpy(entries + count, data_.data(), data_.size());
+    return reinterpret_cast<Jsonb *>(buffer);
+}
+
+} // namespace pg_bulk::pg
