@@ -402,27 +402,21 @@ BEGIN
 END
 $$;
 
--- The receipts of bulk.task as one jsonb array (receipt objects as below), built in C while
--- streaming the task's chunks; reads as the caller (row level security applies).
-CREATE FUNCTION bulk._task_receipts(bulk_id text, task_status text) RETURNS jsonb
-    AS 'MODULE_PATHNAME', 'bulk_task_receipts' LANGUAGE C STABLE STRICT;
+-- The document of bulk.task, {"bulkId", "status", "receipts"?}, built in C while streaming the
+-- task's chunks; reads as the caller (row level security applies).
+CREATE FUNCTION bulk._task_document(bulk_id text, task_status text, with_receipts boolean) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_task_document' LANGUAGE C STABLE STRICT;
 
 CREATE FUNCTION bulk.task(bulk_id text, with_receipts boolean DEFAULT true) RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     task_status text;
-    document jsonb;
 BEGIN
     SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task.bulk_id;
     IF NOT FOUND THEN
         PERFORM bulk._raise_unknown_task(task.bulk_id);
     END IF;
-    document := pg_catalog.jsonb_build_object('bulkId', task.bulk_id, 'status', task_status);
-    IF with_receipts THEN
-        document := document OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('receipts',
-            bulk._task_receipts(task.bulk_id, task_status));
-    END IF;
-    RETURN document;
+    RETURN bulk._task_document(task.bulk_id, task_status, with_receipts);
 END
 $$;
 
@@ -530,23 +524,31 @@ $$;
 
 -- Polls with short, growing pauses; each poll is a new statement, so (in READ COMMITTED) it sees
 -- the worker's commits.
+-- bulk.wait's sleep: woken by every committed task end (the worker's, or a cancel), so a waiting
+-- session sees its task end at once; the timeout is a fallback.
+CREATE FUNCTION bulk._tasks_ended() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'bulk_tasks_ended' LANGUAGE C VOLATILE;
+CREATE FUNCTION bulk._wait_for_task_end(seen bigint, timeout_ms double precision) RETURNS void
+    AS 'MODULE_PATHNAME', 'bulk_wait_for_task_end' LANGUAGE C VOLATILE STRICT;
+
 CREATE FUNCTION bulk.wait(bulk_id text, timeout interval DEFAULT '30 seconds') RETURNS jsonb
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     deadline timestamptz := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) timeout;
     task_status text;
-    pause double precision := 0.001;
+    seen bigint;
 BEGIN
     LOOP
+        -- Read before the status: a task end committed after the read wakes the sleep below.
+        seen := bulk._tasks_ended();
         SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) wait.bulk_id;
         IF NOT FOUND THEN
             PERFORM bulk._raise_unknown_task(wait.bulk_id);
         END IF;
         EXIT WHEN task_status OPERATOR(pg_catalog.<>) 'PENDING'
                OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
-        PERFORM pg_catalog.pg_sleep(LEAST(pause,
+        PERFORM bulk._wait_for_task_end(seen, 1000 OPERATOR(pg_catalog.*) LEAST(1.0,
             pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())));
-        pause := LEAST(pause OPERATOR(pg_catalog.*) 2, 0.05);
     END LOOP;
     RETURN bulk.task(wait.bulk_id);
 END
@@ -678,7 +680,8 @@ GRANT EXECUTE ON FUNCTION
     bulk.task(text, boolean), bulk.receipts(text), bulk.cancel(text), bulk.metrics(text), bulk.logs(text),
     bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text),
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._receipt_rows(text, text),
-    bulk._task_receipts(text, text), bulk._generated_id(text, integer)
+    bulk._task_document(text, text, boolean), bulk._generated_id(text, integer),
+    bulk._tasks_ended(), bulk._wait_for_task_end(bigint, double precision)
     TO bulk_writer;
 
 -- Admins define profiles and relationship definitions, and see and cancel every task.

@@ -442,6 +442,15 @@ SELECT bulk.cancel(:'running') = bulk.task(:'running') AS cancel_again_unchanged
 SELECT bulk.submit_resources('{"operations": [
   {"action": "DELETE", "delete": {"type": "provider", "id": "run1"}}]}') ->> 'bulkId' AS after \gset
 SELECT jsonb_pretty(pg_temp.masked(bulk.wait(:'after'))) AS next_task;
+-- bulk.wait sleeps until a task end commits (its 1-second poll is only a fallback): it returns right
+-- after the worker committed the end of a task that takes about 200 ms (10 operations, 20 ms each).
+SELECT bulk.submit_resources(jsonb_build_object('operations', jsonb_agg(jsonb_build_object(
+         'action', 'UPSERT', 'upsert', jsonb_build_object('type', 'provider', 'id', 'woken' || i,
+         'data', jsonb_build_object('name', 'woken ' || i))) ORDER BY i))) ->> 'bulkId' AS woken
+  FROM generate_series(1, 10) i \gset
+SELECT bulk.wait(:'woken') ->> 'status' AS woken_status;
+SELECT clock_timestamp() - finished_at < interval '300 ms' AS wait_returned_at_task_end
+  FROM bulk.tasks WHERE bulk_id = :'woken';
 
 -------------------------------------------------------------------------------------------------
 -- Retention: finished tasks older than pg_bulk.task_retention are purged by the idle worker, with

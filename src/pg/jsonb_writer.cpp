@@ -36,39 +36,63 @@ JEntry entry(uint32 index, uint32 type, size_t start, size_t end, size_t data_st
                                                    : static_cast<uint32>(end - start));
 }
 
-} // namespace
-
-void JsonbArrayWriter::add_object(std::vector<JsonbMember> members)
+// Appends the object at a 4-byte aligned position of `out`, which must start 4-byte aligned in the
+// final jsonb (alignment is absolute in the format).
+void append_object(std::string &out, std::vector<JsonbMember> members)
 {
     std::sort(members.begin(), members.end(), [](const JsonbMember &a, const JsonbMember &b) {
         return a.key.size() != b.key.size() ? a.key.size() < b.key.size() : a.key < b.key;
     });
-    pad_to_int(data_);
+    pad_to_int(out);
     uint32 count = static_cast<uint32>(members.size());
-    append_word(data_, count | JB_FOBJECT);
-    size_t entries_at = data_.size();
-    data_.append(sizeof(JEntry) * 2 * count, '\0');
-    size_t data_start = data_.size();
+    append_word(out, count | JB_FOBJECT);
+    size_t entries_at = out.size();
+    out.append(sizeof(JEntry) * 2 * count, '\0');
+    size_t outstart = out.size();
     std::vector<JEntry> entries(2 * count);
     for (uint32 i = 0; i < count; ++i) {
-        size_t start = data_.size();
-        data_.append(members[i].key);
-        entries[i] = entry(i, JENTRY_ISSTRING, start, data_.size(), data_start);
+        size_t start = out.size();
+        out.append(members[i].key);
+        entries[i] = entry(i, JENTRY_ISSTRING, start, out.size(), outstart);
     }
     for (uint32 i = 0; i < count; ++i) {
-        size_t start = data_.size();
+        size_t start = out.size();
         const JsonbMember &member = members[i];
         if (member.container) {
-            pad_to_int(data_);
-            data_.append(static_cast<const char *>(member.container->data()), member.container->length());
-            entries[count + i] = entry(count + i, JENTRY_ISCONTAINER, start, data_.size(), data_start);
+            pad_to_int(out);
+            out.append(static_cast<const char *>(member.container->data()), member.container->length());
+            entries[count + i] = entry(count + i, JENTRY_ISCONTAINER, start, out.size(), outstart);
         } else {
-            data_.append(member.string);
-            entries[count + i] = entry(count + i, JENTRY_ISSTRING, start, data_.size(), data_start);
+            out.append(member.string);
+            entries[count + i] = entry(count + i, JENTRY_ISSTRING, start, out.size(), outstart);
         }
     }
-    memcpy(data_.data() + entries_at, entries.data(), sizeof(JEntry) * entries.size());
-    check_size(data_.size());
+    memcpy(out.data() + entries_at, entries.data(), sizeof(JEntry) * entries.size());
+    check_size(out.size());
+}
+
+Jsonb *as_jsonb(const std::string &container)
+{
+    size_t size = VARHDRSZ + container.size();
+    check_size(size);
+    char *buffer = static_cast<char *>(pg_call([&] { return palloc(size); }));
+    SET_VARSIZE(buffer, size);
+    memcpy(buffer + VARHDRSZ, container.data(), container.size());
+    return reinterpret_cast<Jsonb *>(buffer);
+}
+
+} // namespace
+
+Jsonb *jsonb_object(std::vector<JsonbMember> members)
+{
+    std::string container;
+    append_object(container, std::move(members));
+    return as_jsonb(container);
+}
+
+void JsonbArrayWriter::add_object(std::vector<JsonbMember> members)
+{
+    append_object(data_, std::move(members));
     ends_.push_back(static_cast<uint32>(data_.size()));
 }
 

@@ -20,6 +20,9 @@ struct JsonbMember {
     std::optional<JsonNode> container;
 };
 
+// A standalone object of `members` (keys distinct, any order), palloc'd.
+Jsonb *jsonb_object(std::vector<JsonbMember> members);
+
 class JsonbArrayWriter {
 public:
     // Appends an object element; members in any key order, keys distinct.

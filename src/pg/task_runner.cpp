@@ -92,8 +92,10 @@ auto in_transaction(Body &&body) -> decltype(body())
     }
 }
 
+// NOTIFY bulk_task, and wake the sessions in bulk.wait, when the transaction ending the task commits.
 void notify_task_end(const std::string &bulk_id, const char *status)
 {
+    announce_task_end_at_commit();
     spi_execute("SELECT pg_catalog.pg_notify('bulk_task', pg_catalog.jsonb_build_object('bulkId', $1::text, "
                 "'status', $2::text)::text)",
                 {text_arg(bulk_id), text_arg(status)});

@@ -10,6 +10,8 @@ extern "C" {
 #include "commands/dbcommands.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 }
@@ -22,6 +24,7 @@ shmem_request_hook_type previous_request_hook = nullptr;
 shmem_startup_hook_type previous_startup_hook = nullptr;
 bool wake_pending = false;
 bool hint_pending = false;  // this backend set the cancel hint in the current transaction
+bool announce_pending = false;  // the current transaction ends a task
 
 void request_shmem()
 {
@@ -40,6 +43,8 @@ void attach_shmem()
     if (!found) {
         memset(state, 0, sizeof(WorkerState));
         SpinLockInit(&state->mutex);
+        pg_atomic_init_u64(&state->tasks_ended, 0);
+        ConditionVariableInit(&state->task_ended);
     }
     LWLockRelease(AddinShmemInitLock);
 }
@@ -64,6 +69,12 @@ void on_transaction_event(XactEvent event, void *)
 {
     bool ends = event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
                 event == XACT_EVENT_PARALLEL_ABORT;
+    if (event == XACT_EVENT_COMMIT && announce_pending && state) {
+        pg_atomic_fetch_add_u64(&state->tasks_ended, 1);
+        ConditionVariableBroadcast(&state->task_ended);
+    }
+    if (ends)
+        announce_pending = false;
     if (ends && hint_pending && state)
         clear_own_hint();
     if (event == XACT_EVENT_COMMIT && wake_pending && state) {
@@ -94,6 +105,11 @@ WorkerState *worker_state()
 void wake_worker_at_commit()
 {
     wake_pending = true;
+}
+
+void announce_task_end_at_commit()
+{
+    announce_pending = true;
 }
 
 void register_commit_wakeup()
@@ -156,6 +172,38 @@ extern "C" {
 PG_FUNCTION_INFO_V1(bulk_worker_status);
 PG_FUNCTION_INFO_V1(bulk_hint_cancel);
 PG_FUNCTION_INFO_V1(bulk_worker_preloaded);
+PG_FUNCTION_INFO_V1(bulk_tasks_ended);
+PG_FUNCTION_INFO_V1(bulk_wait_for_task_end);
+}
+
+// bulk._tasks_ended() RETURNS bigint: how many task ends have committed (0 without the preload).
+Datum bulk_tasks_ended(PG_FUNCTION_ARGS)
+{
+    PG_RETURN_INT64(state ? static_cast<int64>(pg_atomic_read_u64(&state->tasks_ended)) : 0);
+}
+
+// bulk._wait_for_task_end(seen bigint, timeout_ms double precision) RETURNS void: sleeps until a task
+// end commits after bulk._tasks_ended() returned `seen`, or the timeout passes. Without the preload
+// it only sleeps.
+Datum bulk_wait_for_task_end(PG_FUNCTION_ARGS)
+{
+    uint64 seen = static_cast<uint64>(PG_GETARG_INT64(0));
+    long timeout_ms = static_cast<long>(Max(PG_GETARG_FLOAT8(1), 0.0));
+    if (!state) {
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+        PG_RETURN_VOID();
+    }
+    TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+    ConditionVariablePrepareToSleep(&state->task_ended);
+    while (pg_atomic_read_u64(&state->tasks_ended) == seen) {
+        long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+        if (remaining <= 0 || ConditionVariableTimedSleep(&state->task_ended, remaining, PG_WAIT_EXTENSION))
+            break;
+    }
+    ConditionVariableCancelSleep();
+    PG_RETURN_VOID();
 }
 
 // bulk._worker_preloaded() RETURNS boolean: whether a worker exists to apply tasks.
@@ -203,6 +251,7 @@ Datum bulk_hint_cancel(PG_FUNCTION_ARGS)
         copy_id(state->cancel_hint, bulk_id);
         SpinLockRelease(&state->mutex);
         hint_pending = true;
+        announce_pending = true;  // the cancel may end the task (a spurious wake-up is harmless)
     }
     PG_RETURN_VOID();
 }

@@ -6,6 +6,11 @@
 
 #include "pg/postgres.hpp"
 
+extern "C" {
+#include "port/atomics.h"
+#include "storage/condition_variable.h"
+}
+
 namespace pg_bulk::pg {
 
 constexpr int bulk_id_capacity = 64;
@@ -20,6 +25,8 @@ struct WorkerState {
     TimestampTz last_activity;
     bool paused;                        // pg_bulk.enabled = off, as the worker last read it
     char cancel_hint[bulk_id_capacity]; // a task a session is cancelling: stop it early
+    pg_atomic_uint64 tasks_ended;       // counts committed task ends, for bulk.wait
+    ConditionVariable task_ended;       // broadcast after each of them
 };
 
 // Called from _PG_init while shared_preload_libraries are loaded.
@@ -31,6 +38,9 @@ WorkerState *worker_state();
 void wake_worker_at_commit();
 // Registers the transaction callback behind wake_worker_at_commit (every backend, at load).
 void register_commit_wakeup();
+
+// Wakes the sessions waiting in bulk.wait when the current transaction commits (it ends a task).
+void announce_task_end_at_commit();
 
 // Worker side: publish identity and progress.
 void publish_worker_started(Oid database);

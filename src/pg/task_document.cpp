@@ -1,7 +1,8 @@
-// bulk._task_receipts (used by bulk.task): a task's receipts in operation order as one jsonb array,
-// written in jsonb's binary form while streaming the stored request chunk by chunk and walking the
-// stored receipt runs alongside (both ordered by operation index). A 100,000-operation task takes a
-// small fraction of the time a jsonb_agg over the same rows did.
+// bulk._task_document (the answer of bulk.task, bulk.wait, bulk.cancel): {"bulkId", "status",
+// "receipts"?}, written in jsonb's binary form. The receipts, in operation order, are written while
+// streaming the stored request chunk by chunk and walking the stored receipt runs alongside (both
+// ordered by operation index): a 100,000-operation task takes a small fraction of the time a
+// jsonb_agg over the same rows did, and no JsonbValue tree of the whole document is ever built.
 #include <vector>
 
 #include "core/operation.hpp"
@@ -120,20 +121,30 @@ void write_receipts(JsonbArrayWriter &out, std::string_view bulk_id, std::string
 using namespace pg_bulk::pg;
 
 extern "C" {
-PG_FUNCTION_INFO_V1(bulk_task_receipts);
+PG_FUNCTION_INFO_V1(bulk_task_document);
 }
 
-// bulk._task_receipts(bulk_id text, task_status text) RETURNS jsonb
-Datum bulk_task_receipts(PG_FUNCTION_ARGS)
+// bulk._task_document(bulk_id text, task_status text, with_receipts boolean) RETURNS jsonb
+Datum bulk_task_document(PG_FUNCTION_ARGS)
 {
-    text *bulk_id = PG_GETARG_TEXT_PP(0);
-    text *task_status = PG_GETARG_TEXT_PP(1);
+    text *bulk_id_text = PG_GETARG_TEXT_PP(0);
+    text *status_text = PG_GETARG_TEXT_PP(1);
+    bool with_receipts = PG_GETARG_BOOL(2);
     return sql_entry([&] {
+        std::string_view bulk_id(VARDATA_ANY(bulk_id_text), VARSIZE_ANY_EXHDR(bulk_id_text));
+        std::string_view status(VARDATA_ANY(status_text), VARSIZE_ANY_EXHDR(status_text));
+        std::vector<JsonbMember> members{{"bulkId", bulk_id, std::nullopt}, {"status", status, std::nullopt}};
+        if (!with_receipts)
+            return PointerGetDatum(jsonb_object(std::move(members)));
         JsonbArrayWriter receipts;
         spi_connect();
-        write_receipts(receipts, std::string_view(VARDATA_ANY(bulk_id), VARSIZE_ANY_EXHDR(bulk_id)),
-                       std::string_view(VARDATA_ANY(task_status), VARSIZE_ANY_EXHDR(task_status)));
+        write_receipts(receipts, bulk_id, status);
         spi_finish();
-        return PointerGetDatum(receipts.finish());  // in the caller's memory context
+        Jsonb *array = receipts.finish();  // in the caller's memory context, like the document
+        JsonbReader reader;
+        members.push_back({"receipts", {}, reader.root(array)});
+        Jsonb *document = jsonb_object(std::move(members));
+        pfree(array);
+        return PointerGetDatum(document);
     });
 }
