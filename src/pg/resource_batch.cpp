@@ -2,6 +2,7 @@
 #include "pg/resource_batch.hpp"
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "pg/pg_call.hpp"
 #include "pg/spi.hpp"
@@ -28,6 +29,15 @@ std::string key_of(const PlannedOperation &operation)
     return key;
 }
 
+// The key of a (type, id) row of a probe's result.
+std::string key_at(const SpiResult &rows, uint64 row)
+{
+    std::string key = rows.text(row, 1);
+    key.push_back('\0');
+    key += rows.text(row, 2);
+    return key;
+}
+
 // Locks and returns the keys of the batch that already exist.
 void probe_existing(const std::vector<PlannedOperation> &operations, std::unordered_map<std::string, KeyState> &keys)
 {
@@ -45,10 +55,7 @@ void probe_existing(const std::vector<PlannedOperation> &operations, std::unorde
         "FOR UPDATE OF r) AS r",
         {types.argument(), ids.argument()});
     for (uint64 row = 0; row < rows.count(); ++row) {
-        std::string key = rows.text(row, 1);
-        key.push_back('\0');
-        key += rows.text(row, 2);
-        KeyState &state = keys[key];
+        KeyState &state = keys[key_at(rows, row)];
         state.existed = state.exists = true;
     }
 }
@@ -157,14 +164,10 @@ void write_net_effect(const std::vector<PlannedOperation> &operations,
 template <typename MakeError>
 void fail_unreturned(std::vector<PlannedOperation *> &operations, const SpiResult &returned, MakeError error)
 {
-    std::unordered_map<std::string, bool> found;
+    std::unordered_set<std::string> found;
     found.reserve(returned.count());
-    for (uint64 row = 0; row < returned.count(); ++row) {
-        std::string key = returned.text(row, 1);
-        key.push_back('\0');
-        key += returned.text(row, 2);
-        found.emplace(std::move(key), true);
-    }
+    for (uint64 row = 0; row < returned.count(); ++row)
+        found.insert(key_at(returned, row));
     for (PlannedOperation *operation : operations) {
         if (found.count(key_of(*operation))) {
             operation->succeeded = true;
@@ -175,12 +178,39 @@ void fail_unreturned(std::vector<PlannedOperation *> &operations, const SpiResul
 }
 
 // CREATEs of new ids (a load, say) need no check beyond the primary key: a plain INSERT, tried
-// before ON CONFLICT, whose speculative insertion costs an extra index probe and WAL record per row.
+// before probing.
 OptimisticAttempts plain_inserts(16);
 
+// CREATEs of which some ids exist: an unlocked probe finds them (409), a plain INSERT writes the
+// others. A row another session inserts in between makes the INSERT fail, and the batch is redone
+// one operation at a time. (INSERT ... ON CONFLICT DO NOTHING RETURNING would return every row it
+// inserted, not the few it did not.)
+void create_probed(std::vector<PlannedOperation *> &created, const ResourceRows &creates)
+{
+    SpiResult found = spi_execute_prepared(
+        "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
+        "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
+        "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id) AS r",
+        {creates.types.argument(), creates.ids.argument()});
+    std::unordered_set<std::string> existing;
+    for (uint64 row = 0; row < found.count(); ++row)
+        existing.insert(key_at(found, row));
+    ResourceRows fresh;
+    for (PlannedOperation *operation : created) {
+        if (existing.count(key_of(*operation))) {
+            operation->error = already_exists(*operation);
+        } else {
+            fresh.add(operation->type, operation->id, *operation);
+            operation->succeeded = true;
+        }
+    }
+    if (fresh.size())
+        run_with_rows(insert_sql, fresh);
+}
+
 // Every key of the batch is touched by one operation only, so the operations are independent and
-// need no probe: the database tells which CREATE met an existing row (ON CONFLICT DO NOTHING
-// returns only the rows it inserted) and which DELETE found none, also against concurrent writers.
+// need no locking probe: DELETE ... RETURNING tells which DELETE found no row, INSERT ... ON CONFLICT
+// DO UPDATE writes the UPSERTs, and the CREATEs are a plain INSERT (or probed, see above).
 void apply_independent(std::vector<PlannedOperation> &operations)
 {
     ResourceRows creates, upserts, deletes;
@@ -208,11 +238,7 @@ void apply_independent(std::vector<PlannedOperation> &operations)
         for (PlannedOperation *operation : created)
             operation->succeeded = true;
     else if (creates.size())
-        fail_unreturned(created,
-                        run_with_rows("INSERT INTO bulk.resources AS r (type, id, data, contained, meta) SELECT * FROM " RESOURCE_ROWS
-                                      " ON CONFLICT (type, id) DO NOTHING RETURNING r.type, r.id",
-                                      creates),
-                        already_exists);
+        create_probed(created, creates);
     if (upserts.size())
         run_with_rows("INSERT INTO bulk.resources AS r (type, id, data, contained, meta) SELECT * FROM " RESOURCE_ROWS
                       " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "
