@@ -139,9 +139,11 @@ $$;
 -------------------------------------------------------------------------------------------------
 -- Stored resources
 -------------------------------------------------------------------------------------------------
+-- Types and ids are identifiers, compared byte by byte (COLLATE "C"): the same whatever the
+-- database's locale, and the primary key's comparisons are memcmp instead of strcoll.
 CREATE TABLE bulk.resources (
-    type        text NOT NULL,
-    id          text NOT NULL,
+    type        text COLLATE "C" NOT NULL,
+    id          text COLLATE "C" NOT NULL,
     data        jsonb NOT NULL,
     contained   jsonb,
     meta        jsonb,
@@ -235,12 +237,12 @@ CREATE TRIGGER resources_written_by_tasks BEFORE INSERT OR UPDATE OR DELETE OR T
 -- Cardinality is copied from the definition when a relationship is written, so the partial unique
 -- indexes enforce it in the database (also against concurrent writers), not only in a prior SELECT.
 CREATE TABLE bulk.relationships (
-    type         text NOT NULL,
-    id           text NOT NULL,
-    from_type    text NOT NULL,
-    from_id      text NOT NULL,
-    to_type      text NOT NULL,
-    to_id        text NOT NULL,
+    type         text COLLATE "C" NOT NULL,
+    id           text COLLATE "C" NOT NULL,
+    from_type    text COLLATE "C" NOT NULL,
+    from_id      text COLLATE "C" NOT NULL,
+    to_type      text COLLATE "C" NOT NULL,
+    to_id        text COLLATE "C" NOT NULL,
     cardinality  text NOT NULL CHECK (cardinality IN ('1:1', '1:N', 'N:N')),
     data         jsonb NOT NULL DEFAULT '{}',
     created_at   timestamptz NOT NULL DEFAULT now(),
