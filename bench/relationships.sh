@@ -11,7 +11,8 @@
 #              last receipt), measured in a procedure that polls with short statements.
 #   set-based: INSERT ... SELECT FROM jsonb_array_elements(request) into a table shaped like bulk.relationships
 #              (same primary key, unique indexes and foreign keys to bulk.resources) plus an INSERT of as many
-#              receipt rows into a table shaped like bulk.operation_results, in one committed transaction.
+#              receipt rows, one per operation, into bench.receipts (baseline_receipts.sql), in one committed
+#              transaction.
 # Prints operations per second and the ratio worker / set-based (target >= 0.8).
 set -euo pipefail
 
