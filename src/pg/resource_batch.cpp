@@ -248,10 +248,10 @@ void apply_independent(std::vector<PlannedOperation> &operations)
 
 bool keys_are_distinct(const std::vector<PlannedOperation> &operations)
 {
-    std::unordered_map<std::string, bool> seen;
+    std::unordered_set<std::string> seen;
     seen.reserve(operations.size());
     for (const PlannedOperation &operation : operations)
-        if (!seen.emplace(key_of(operation), true).second)
+        if (!seen.insert(key_of(operation)).second)
             return false;
     return true;
 }

@@ -188,7 +188,8 @@ Datum bulk_tasks_ended(PG_FUNCTION_ARGS)
 Datum bulk_wait_for_task_end(PG_FUNCTION_ARGS)
 {
     uint64 seen = static_cast<uint64>(PG_GETARG_INT64(0));
-    long timeout_ms = static_cast<long>(Max(PG_GETARG_FLOAT8(1), 0.0));
+    double requested = PG_GETARG_FLOAT8(1);  // NaN and negative: no wait; at most an hour
+    long timeout_ms = requested > 0 ? static_cast<long>(Min(requested, 3600000.0)) : 0;
     if (!state) {
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
