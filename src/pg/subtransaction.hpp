@@ -31,6 +31,12 @@ std::optional<PgError> in_subtransaction(Body &&body)
         MemoryContextSwitchTo(context);
         CurrentResourceOwner = owner;
         pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
+    } catch (...) {
+        // Not PostgreSQL's error (e.g. the task cannot continue): undo the subtransaction, pass it on.
+        MemoryContextSwitchTo(context);
+        CurrentResourceOwner = owner;
+        pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
+        throw;
     }
     MemoryContextSwitchTo(context);
     CurrentResourceOwner = owner;

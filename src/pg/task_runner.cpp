@@ -72,9 +72,10 @@ void commit_transaction()
     });
 }
 
+// Aborts the batch transaction and any subtransaction left open in it.
 void abort_transaction()
 {
-    pg_call([] { AbortCurrentTransaction(); });
+    pg_call([] { AbortOutOfAnyTransaction(); });
 }
 
 // Runs `body` in its own transaction; an exception aborts the transaction and propagates.
