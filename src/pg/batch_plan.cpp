@@ -1,6 +1,8 @@
 // Reading a batch from the stored request, and writing its receipts.
 #include "pg/batch_plan.hpp"
 
+#include <algorithm>
+
 #include "core/request.hpp"
 #include "pg/ids.hpp"
 #include "pg/pg_call.hpp"
@@ -53,6 +55,19 @@ std::vector<PlannedOperation> plan_operations(const JsonbReader &reader, const J
         operations.push_back(std::move(planned));
     }
     return operations;
+}
+
+std::vector<PlannedOperation *> in_key_order(std::vector<PlannedOperation> &operations)
+{
+    std::vector<PlannedOperation *> ordered;
+    ordered.reserve(operations.size());
+    for (PlannedOperation &operation : operations)
+        ordered.push_back(&operation);
+    // std::string compares as unsigned bytes, like memcmp and the "C" collation.
+    std::sort(ordered.begin(), ordered.end(), [](const PlannedOperation *a, const PlannedOperation *b) {
+        return a->type != b->type ? a->type < b->type : a->id < b->id;
+    });
+    return ordered;
 }
 
 OperationError error_from_postgres(const PlannedOperation &operation, const ErrorData &error)

@@ -37,6 +37,11 @@ std::vector<PlannedOperation> plan_operations(const JsonbReader &reader, const J
 // The outcome of an operation whose apply raised a PostgreSQL error (one-by-one mode).
 OperationError error_from_postgres(const PlannedOperation &operation, const ErrorData &error);
 
+// The operations in (type, id) byte order, the order of the primary keys (COLLATE "C"): independent
+// operations written in this order touch neighbouring index pages one after the other, which is
+// markedly faster than request order when ids are numbered ('p9' sorts after 'p10').
+std::vector<PlannedOperation *> in_key_order(std::vector<PlannedOperation> &operations);
+
 // Inserts the receipts of the batch (as the worker).
 void insert_receipts(std::string_view bulk_id, const std::vector<PlannedOperation> &operations);
 

@@ -340,7 +340,8 @@ OptimisticAttempts plain_inserts(16);
 bool try_plain_insert(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions)
 {
     RelationshipRows rows;
-    for (const PlannedOperation &operation : operations) {
+    for (const PlannedOperation *pointer : in_key_order(operations)) {
+        const PlannedOperation &operation = *pointer;
         const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
         if (operation.action != Action::Create || !definition)
             return false;

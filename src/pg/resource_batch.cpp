@@ -213,9 +213,11 @@ void create_probed(std::vector<PlannedOperation *> &created, const ResourceRows 
 // DO UPDATE writes the UPSERTs, and the CREATEs are a plain INSERT (or probed, see above).
 void apply_independent(std::vector<PlannedOperation> &operations)
 {
+    // The operations are independent: written in key order, for the index's sake.
     ResourceRows creates, upserts, deletes;
     std::vector<PlannedOperation *> created, deleted;
-    for (PlannedOperation &operation : operations) {
+    for (PlannedOperation *pointer : in_key_order(operations)) {
+        PlannedOperation &operation = *pointer;
         switch (operation.action) {
         case Action::Create:
             creates.add(operation.type, operation.id, operation);
