@@ -146,8 +146,8 @@ checks() {
                                  FROM $resources), '$updated_rows/$total_rows') \\g /dev/null"
 }
 
-# One run of a contender over the three requests, in one session, from empty tables, a CHECKPOINT before each
-# request (outside the timing), the checks after each. Appends to $2 a line per request:
+# One run of a contender over the three requests, in one session, from empty tables, a VACUUM (ANALYZE) of its
+# tables and a CHECKPOINT before each request (outside the timing), the checks after each. Appends to $2 a line per request:
 #   worker        "request ms ms_finished xids"
 #   set_based     "request ms"
 #   plpgsql_loop  "request ms"  (the FAILURE receipts it counted are asserted here)
@@ -161,6 +161,13 @@ run_contender() {
         script+="TRUNCATE bench.resources, bench.receipts;"$'\n'
     fi
     for request in "${REQUESTS[@]}"; do
+        # The previous request's rows vacuumed and analyzed now, so that autovacuum does not start on them in
+        # the middle of this one's measurement.
+        if [ "$contender" = worker ]; then
+            script+="VACUUM (ANALYZE) bulk.resources, bulk.operation_results;"$'\n'
+        else
+            script+="VACUUM (ANALYZE) bench.resources, bench.receipts;"$'\n'
+        fi
         script+="CHECKPOINT;"$'\n'
         case "$contender" in
         worker)
