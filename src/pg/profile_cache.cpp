@@ -100,7 +100,15 @@ std::shared_ptr<const Catalog> catalog()
         try {
             profiles_relid = bulk_table("profiles");
             relationships_relid = bulk_table("relationship_definitions");
-            cached = load_catalog();
+            // Its own SPI connection (nested when the caller has one): callers need none for a hit.
+            spi_connect();
+            try {
+                cached = load_catalog();
+            } catch (...) {
+                spi_finish();
+                throw;
+            }
+            spi_finish();
         } catch (...) {
             cache_valid = false;
             throw;

@@ -39,9 +39,8 @@ Datum bulk_relationship_cardinality(PG_FUNCTION_ARGS)
     const char *cardinality = nullptr;
     sql_entry([&] {
         std::string key(VARDATA_ANY(type_text), VARSIZE_ANY_EXHDR(type_text));
-        spi_connect();
-        const RelationshipDefinition *definition = catalog()->find_relationship(key);
-        spi_finish();
+        auto definitions = catalog();  // per row: cached, so no SPI connection unless it must reload
+        const RelationshipDefinition *definition = definitions->find_relationship(key);
         if (!definition)
             throw SqlError(ERRCODE_FOREIGN_KEY_VIOLATION,
                            "relationship definition " + quote_excerpt(key) + " does not exist");
