@@ -569,6 +569,9 @@ SELECT type, masked_id AS id, "from", "to", cardinality, data
 -------------------------------------------------------------------------------------------------
 SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('manages', 'd1', 'provider', 'p4', 'office', 'o3', '1:1')$$) AS one_to_one_from;
+-- A writer claiming another cardinality gets the definition's (the trigger sets it): still 1:1.
+SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+    VALUES ('manages', 'd2', 'provider', 'p4', 'office', 'o3', 'N:N')$$) AS claimed_n_to_n_still_one_to_one;
 SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('manages', 'd1', 'provider', 'p5', 'office', 'o1', '1:1')$$) AS one_to_one_to;
 SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)

@@ -47,8 +47,15 @@ Datum bulk_relationship_cardinality(PG_FUNCTION_ARGS)
         cardinality = relationship_cardinality_name(definition->cardinality);
         return Datum(0);
     });
-    Datum value = CStringGetTextDatum(cardinality);
     bool null = false;
+    Datum stored = heap_getattr(tuple, cardinality_column, descriptor, &null);
+    if (!null) {
+        text *stored_text = DatumGetTextPP(stored);
+        if (std::string_view(VARDATA_ANY(stored_text), VARSIZE_ANY_EXHDR(stored_text)) == cardinality)
+            return PointerGetDatum(tuple);  // already the definition's (the worker writes it): no copy
+    }
+    Datum value = CStringGetTextDatum(cardinality);
+    null = false;
     return PointerGetDatum(heap_modify_tuple_by_cols(tuple, descriptor, 1, &cardinality_column, &value, &null));
 }
 
