@@ -248,6 +248,30 @@ size_t operations_to_take(const ClaimedTask &task, size_t planned)
     return planned;
 }
 
+// Reads the next `limit` operations of `task` (at most), from as many stored chunks as they span.
+// The chunks stay detoasted in the batch transaction's memory, where the planned operations point.
+std::vector<PlannedOperation> plan_batch(const JsonbReader &reader, const ClaimedTask &task, int32 limit)
+{
+    std::vector<PlannedOperation> planned;
+    int32 end = std::min(task.operation_count, task.next + limit);
+    for (int32 next = task.next; next < end;) {
+        SpiResult chunk = spi_execute_prepared(
+            "SELECT first_operation, operations FROM bulk.task_operations WHERE bulk_id = $1 AND first_operation <= $2 "
+            "ORDER BY first_operation DESC LIMIT 1",
+            {text_arg(task.bulk_id), int4_arg(next)});
+        if (chunk.count() == 0)
+            throw TaskCannotContinue("its stored operations from " + std::to_string(next) + " on are missing");
+        int32 chunk_first = std::stoi(chunk.text(0, 1));
+        JsonNode operations = reader.root(chunk.jsonb(0, 2));
+        int32 chunk_end = chunk_first + static_cast<int32>(operations.size());
+        int32 count = std::min(chunk_end, end) - next;
+        auto part = plan_operations(reader, operations, chunk_first, next, count, task.bulk_id);
+        planned.insert(planned.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        next += count;
+    }
+    return planned;
+}
+
 // Applies the next batch of `task`. `one_by_one` after the set-based attempt of this batch failed.
 BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
 {
@@ -260,17 +284,8 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
         if (state.count() == 0 || state.text(0, 1) != "PENDING")
             return BatchResult::Cancelled;
         task.next = std::stoi(state.text(0, 2));
-        SpiResult chunk = spi_execute_prepared(
-            "SELECT first_operation, operations FROM bulk.task_operations WHERE bulk_id = $1 AND first_operation <= $2 "
-            "ORDER BY first_operation DESC LIMIT 1",
-            {text_arg(task.bulk_id), int4_arg(task.next)});
         JsonbReader reader;
-        int32 chunk_first = std::stoi(chunk.text(0, 1));
-        JsonNode operations = reader.root(chunk.jsonb(0, 2));
-        int32 chunk_end = chunk_first + static_cast<int32>(operations.size());
-        int32 limit = one_by_one ? one_by_one_batch : batch_size;
-        int32 count = std::min(chunk_end, task.next + limit) - task.next;
-        auto planned = plan_operations(reader, operations, chunk_first, task.next, count, task.bulk_id);
+        auto planned = plan_batch(reader, task, one_by_one ? one_by_one_batch : batch_size);
         planned.resize(operations_to_take(task, planned.size()));
         if (planned.empty())
             return BatchResult::Applied;
