@@ -190,7 +190,8 @@ void create_probed(std::vector<PlannedOperation *> &created, const ResourceRows 
     SpiResult found = spi_execute_prepared(
         "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
         "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
-        "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id) AS r",
+        "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
+        "OFFSET 0) AS r",  // OFFSET 0: the subquery is not flattened into a join, so it stays one lookup per key
         {creates.types.argument(), creates.ids.argument()});
     std::unordered_set<std::string> existing;
     for (uint64 row = 0; row < found.count(); ++row)

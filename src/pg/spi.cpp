@@ -90,10 +90,12 @@ SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> ar
     auto found = plans.find(sql);
     if (found == plans.end()) {
         SPIPlanPtr plan = pg_call([&] {
-            // Generic: a custom plan per call would cost the planning this saves (the arrays' sizes
-            // do not change the plan).
+            // Parsed once, planned at each call: a generic plan made while a table was empty would be
+            // kept as it grows (a nested loop scanning the whole table per key), whereas a custom plan
+            // sees the table's current size and the parameters' array lengths. Planning is a small
+            // cost per batch.
             SPIPlanPtr prepared = SPI_prepare_cursor(sql, static_cast<int>(parameters.types.size()),
-                                                     parameters.types.data(), CURSOR_OPT_GENERIC_PLAN);
+                                                     parameters.types.data(), CURSOR_OPT_CUSTOM_PLAN);
             if (prepared == nullptr)
                 elog(ERROR, "SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql);
             SPI_keepplan(prepared);

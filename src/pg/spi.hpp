@@ -44,10 +44,10 @@ private:
 SpiResult spi_query(const char *sql, std::vector<std::string> text_params);
 // Runs any statement with typed parameters.
 SpiResult spi_execute(const char *sql, std::initializer_list<SpiArg> args);
-// The same through a generic plan prepared once per backend and kept (statements run for every batch
-// or chunk: parsing and planning them each time costs more than a small batch's rows). `sql` must be
-// a string literal: plans are found by its address. PostgreSQL's plan cache replans after schema
-// changes.
+// The same through a statement prepared once per backend and kept (run for every batch or chunk: its
+// parse and analysis are not redone), planned at each call for the current table sizes and
+// parameters. `sql` must be a string literal: statements are found by its address. PostgreSQL's
+// plan cache re-analyzes after schema changes.
 SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> args);
 
 void spi_connect();
