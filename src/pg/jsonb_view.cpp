@@ -147,8 +147,7 @@ Jsonb *jsonb_array(const std::vector<JsonNode> &elements)
         used = INTALIGN(used);  // palloc0 left the padding zeroed
         memcpy(data_area + used, element.data(), element.length());
         used += element.length();
-        // Every JB_OFFSET_STRIDE-th entry stores its end offset, the others their length.
-        entries[i] = JENTRY_ISCONTAINER | ((i % JB_OFFSET_STRIDE) == 0 ? (used | JENTRY_HAS_OFF) : (used - start));
+        entries[i] = child_entry(JENTRY_ISCONTAINER, i, start, used);
     }
     SET_VARSIZE(buffer, data_area + used - buffer);
     return reinterpret_cast<Jsonb *>(buffer);

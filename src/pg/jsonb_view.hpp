@@ -28,6 +28,14 @@ private:
     JsonNode container_node(const JsonbContainer *container, uint32 length) const;
 };
 
+// The JEntry of child `index` of a container, whose data spans [start, end) of the container's data
+// area (padding before it included): every JB_OFFSET_STRIDE-th child stores its end offset, the others
+// their length (jsonb's format, utils/jsonb.h).
+inline JEntry child_entry(uint32 type, uint32 index, uint32 start, uint32 end)
+{
+    return type | ((index % JB_OFFSET_STRIDE) == 0 ? (end | JENTRY_HAS_OFF) : (end - start));
+}
+
 // A jsonb array of object or array nodes (from JsonbReaders), built by copying their binary form:
 // no re-encoding.
 Jsonb *jsonb_array(const std::vector<JsonNode> &elements);

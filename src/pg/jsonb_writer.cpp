@@ -1,12 +1,13 @@
 // jsonb's on-disk format (utils/jsonb.h): a container is a header word (count | type flag), one
-// JEntry per child (objects: all keys, then all values, keys sorted by length then bytes), then the
-// children's data; container children start 4-byte aligned, the padding counted in their length.
-// Every JB_OFFSET_STRIDE-th JEntry holds its child's end offset instead of its length.
+// JEntry per child (objects: all keys, then all values, keys sorted by length then bytes; see
+// child_entry), then the children's data; container children start 4-byte aligned, the padding
+// counted in their length.
 #include "pg/jsonb_writer.hpp"
 
 #include <algorithm>
 #include <cstring>
 
+#include "pg/jsonb_view.hpp"
 #include "pg/pg_call.hpp"
 
 namespace pg_bulk::pg {
@@ -29,11 +30,11 @@ void check_size(size_t size)
         throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "the document exceeds the jsonb size limit (256 MB)");
 }
 
+// The entry of a child written at [start, end) of `out`, whose container's data area begins at data_start.
 JEntry entry(uint32 index, uint32 type, size_t start, size_t end, size_t data_start)
 {
     check_size(end - data_start);
-    return type | ((index % JB_OFFSET_STRIDE) == 0 ? (static_cast<uint32>(end - data_start) | JENTRY_HAS_OFF)
-                                                   : static_cast<uint32>(end - start));
+    return child_entry(type, index, static_cast<uint32>(start - data_start), static_cast<uint32>(end - data_start));
 }
 
 // Appends the object at a 4-byte aligned position of `out`, which must start 4-byte aligned in the
@@ -106,13 +107,8 @@ Jsonb *JsonbArrayWriter::finish() const
     auto *header = reinterpret_cast<uint32 *>(buffer + VARHDRSZ);
     *header = count | JB_FARRAY;
     auto *entries = reinterpret_cast<JEntry *>(header + 1);
-    size_t start = 0;
-    for (uint32 i = 0; i < count; ++i) {
-        // Element i's padding (before its start) belongs to it, like a container member's.
-        entries[i] = JENTRY_ISCONTAINER |
-                     ((i % JB_OFFSET_STRIDE) == 0 ? (ends_[i] | JENTRY_HAS_OFF) : (ends_[i] - start));
-        start = ends_[i];
-    }
+    for (uint32 i = 0; i < count; ++i)  // element i's padding (before it) belongs to it
+        entries[i] = child_entry(JENTRY_ISCONTAINER, i, i == 0 ? 0 : ends_[i - 1], ends_[i]);
     memcpy(entries + count, data_.data(), data_.size());
     return reinterpret_cast<Jsonb *>(buffer);
 }

@@ -339,15 +339,14 @@ OptimisticAttempts plain_inserts(16);
 
 bool try_plain_insert(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions)
 {
-    RelationshipRows rows;
-    for (const PlannedOperation *pointer : in_key_order(operations)) {
-        const PlannedOperation &operation = *pointer;
-        const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
-        if (operation.action != Action::Create || !definition)
+    for (const PlannedOperation &operation : operations)
+        if (operation.action != Action::Create || !definitions.find_relationship(operation.type))
             return false;
-        rows.add(Key{operation.type, operation.id}, operation.from, operation.to,
-                 relationship_cardinality_name(definition->cardinality), operation, nullptr);
-    }
+    RelationshipRows rows;
+    for (const PlannedOperation *operation : in_key_order(operations))
+        rows.add(Key{operation->type, operation->id}, operation->from, operation->to,
+                 relationship_cardinality_name(definitions.find_relationship(operation->type)->cardinality),
+                 *operation, nullptr);
     if (!plain_inserts.attempt(rows.size(), [&] { insert_rows(rows); }))
         return false;
     for (PlannedOperation &operation : operations)

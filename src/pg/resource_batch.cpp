@@ -38,6 +38,16 @@ std::string key_at(const SpiResult &rows, uint64 row)
     return key;
 }
 
+// The keys of all (type, id) rows of a result.
+std::unordered_set<std::string> keys_in(const SpiResult &rows)
+{
+    std::unordered_set<std::string> keys;
+    keys.reserve(rows.count());
+    for (uint64 row = 0; row < rows.count(); ++row)
+        keys.insert(key_at(rows, row));
+    return keys;
+}
+
 // Locks and returns the keys of the batch that already exist.
 void probe_existing(const std::vector<PlannedOperation> &operations, std::unordered_map<std::string, KeyState> &keys)
 {
@@ -160,20 +170,15 @@ void write_net_effect(const std::vector<PlannedOperation> &operations,
         run_with_rows(insert_sql, inserts);
 }
 
-// Marks the operations whose key is not among the (type, id) rows returned as failed with `error`.
-template <typename MakeError>
-void fail_unreturned(std::vector<PlannedOperation *> &operations, const SpiResult &returned, MakeError error)
+// DELETEs whose row the DELETE ... RETURNING did not return found none: 404.
+void fail_missing(std::vector<PlannedOperation *> &deleted, const SpiResult &returned)
 {
-    std::unordered_set<std::string> found;
-    found.reserve(returned.count());
-    for (uint64 row = 0; row < returned.count(); ++row)
-        found.insert(key_at(returned, row));
-    for (PlannedOperation *operation : operations) {
-        if (found.count(key_of(*operation))) {
+    std::unordered_set<std::string> found = keys_in(returned);
+    for (PlannedOperation *operation : deleted) {
+        if (found.count(key_of(*operation)))
             operation->succeeded = true;
-        } else {
-            operation->error = error(*operation);
-        }
+        else
+            operation->error = not_found(*operation);
     }
 }
 
@@ -193,9 +198,7 @@ void create_probed(std::vector<PlannedOperation *> &created, const ResourceRows 
         "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
         "OFFSET 0) AS r",  // OFFSET 0: the subquery is not flattened into a join, so it stays one lookup per key
         {creates.types.argument(), creates.ids.argument()});
-    std::unordered_set<std::string> existing;
-    for (uint64 row = 0; row < found.count(); ++row)
-        existing.insert(key_at(found, row));
+    std::unordered_set<std::string> existing = keys_in(found);
     ResourceRows fresh;
     for (PlannedOperation *operation : created) {
         if (existing.count(key_of(*operation))) {
@@ -235,8 +238,7 @@ void apply_independent(std::vector<PlannedOperation> &operations)
         }
     }
     if (deletes.size())
-        fail_unreturned(deleted, spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()}),
-                        not_found);
+        fail_missing(deleted, spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()}));
     if (creates.size() && plain_inserts.attempt(creates.size(), [&] { run_with_rows(insert_sql, creates); }))
         for (PlannedOperation *operation : created)
             operation->succeeded = true;

@@ -13,9 +13,17 @@ extern "C" {
 
 namespace pg_bulk::pg {
 
+// Ends the subtransaction begun in `context` / `owner` (kept or rolled back) and returns to them.
+inline void end_subtransaction(bool keep, MemoryContext context, ResourceOwner owner)
+{
+    pg_call([keep] { keep ? ReleaseCurrentSubTransaction() : RollbackAndReleaseCurrentSubTransaction(); });
+    MemoryContextSwitchTo(context);
+    CurrentResourceOwner = owner;
+}
+
 // Runs `body` in a subtransaction: its effects stay when it returns; when it throws a PgError they are
 // rolled back and the error is returned (copied to the caller's memory context, which outlives the
-// subtransaction's).
+// subtransaction's). Any other exception rolls the subtransaction back and propagates.
 template <typename Body>
 std::optional<PgError> in_subtransaction(Body &&body)
 {
@@ -25,21 +33,13 @@ std::optional<PgError> in_subtransaction(Body &&body)
     std::optional<PgError> failure;
     try {
         body();
-        pg_call([] { ReleaseCurrentSubTransaction(); });
     } catch (const PgError &error) {
         failure.emplace(copy_error(error.data(), context));
-        MemoryContextSwitchTo(context);
-        CurrentResourceOwner = owner;
-        pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
     } catch (...) {
-        // Not PostgreSQL's error (e.g. the task cannot continue): undo the subtransaction, pass it on.
-        MemoryContextSwitchTo(context);
-        CurrentResourceOwner = owner;
-        pg_call([] { RollbackAndReleaseCurrentSubTransaction(); });
+        end_subtransaction(false, context, owner);
         throw;
     }
-    MemoryContextSwitchTo(context);
-    CurrentResourceOwner = owner;
+    end_subtransaction(!failure, context, owner);
     return failure;
 }
 

@@ -20,7 +20,7 @@ namespace pg_bulk::pg {
 
 namespace {
 
-// A stored receipt row: operations seq..last share it. Its strings point into the SPI result.
+// A stored receipt row: operations seq..last share it. Its error points into the SPI result.
 struct ReceiptRun {
     int32 seq;
     int32 last;
@@ -144,7 +144,7 @@ Datum bulk_task_document(PG_FUNCTION_ARGS)
         JsonbReader reader;
         members.push_back({"receipts", {}, reader.root(array)});
         Jsonb *document = jsonb_object(std::move(members));
-        pfree(array);
+        pg_call([&] { pfree(array); });
         return PointerGetDatum(document);
     });
 }

@@ -259,11 +259,16 @@ std::vector<PlannedOperation> plan_batch(const JsonbReader &reader, const Claime
             "SELECT first_operation, operations FROM bulk.task_operations WHERE bulk_id = $1 AND first_operation <= $2 "
             "ORDER BY first_operation DESC LIMIT 1",
             {text_arg(task.bulk_id), int4_arg(next)});
+        auto missing = [&] {
+            return TaskCannotContinue("its stored operations from " + std::to_string(next) + " on are missing");
+        };
         if (chunk.count() == 0)
-            throw TaskCannotContinue("its stored operations from " + std::to_string(next) + " on are missing");
+            throw missing();
         int32 chunk_first = std::stoi(chunk.text(0, 1));
         JsonNode operations = reader.root(chunk.jsonb(0, 2));
         int32 chunk_end = chunk_first + static_cast<int32>(operations.size());
+        if (chunk_end <= next)  // the chunk ends before operation `next`: the loop could not advance
+            throw missing();
         int32 count = std::min(chunk_end, end) - next;
         auto part = plan_operations(reader, operations, chunk_first, next, count, task.bulk_id);
         planned.insert(planned.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));

@@ -10,10 +10,10 @@ extern "C" {
 #include "commands/dbcommands.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
-#include "utils/timestamp.h"
-#include "utils/wait_event.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 }
 
 namespace pg_bulk::pg {
