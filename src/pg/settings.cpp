@@ -15,7 +15,7 @@ namespace pg_bulk::pg {
 int max_operations = 10000;
 int max_request_bytes = 64 * 1024 * 1024;
 char *worker_database = nullptr;
-int batch_size = 5000;
+int batch_size = 1000;
 int poll_interval_ms = 1000;
 bool worker_enabled = true;
 int task_retention_s = 7 * 24 * 3600;
@@ -35,7 +35,7 @@ void define_settings()
                                    nullptr, &worker_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr,
                                    nullptr);
     DefineCustomIntVariable("pg_bulk.batch_size", "Operations the worker commits together.", nullptr, &batch_size,
-                            5000, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+                            1000, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_bulk.poll_interval", "How often the worker looks for tasks when not woken.", nullptr,
                             &poll_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
                             nullptr);
