@@ -109,11 +109,11 @@ void insert_receipts(std::string_view bulk_id, const std::vector<PlannedOperatio
         statuses.add_text("SUCCESS");
         errors.add_null();
     }
-    spi_execute_prepared("INSERT INTO bulk.operation_results (bulk_id, seq, last_seq, status, error) "
-                "SELECT $1, * FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int4[]), "
-                "pg_catalog.unnest($3::pg_catalog.int4[]), pg_catalog.unnest($4::pg_catalog.text[]), "
-                "pg_catalog.unnest($5::pg_catalog.jsonb[]))",
-                {text_arg(bulk_id), seqs.argument(), last_seqs.argument(), statuses.argument(), errors.argument()});
+    spi_execute_generic("INSERT INTO bulk.operation_results (bulk_id, seq, last_seq, status, error) "
+                        "SELECT $1, pg_catalog.unnest($2::pg_catalog.int4[]), pg_catalog.unnest($3::pg_catalog.int4[]), "
+                        "pg_catalog.unnest($4::pg_catalog.text[]), pg_catalog.unnest($5::pg_catalog.jsonb[])",
+                        {text_arg(bulk_id), seqs.argument(), last_seqs.argument(), statuses.argument(),
+                         errors.argument()});
 }
 
 OperationError already_exists(const PlannedOperation &operation)

@@ -132,13 +132,26 @@ constexpr const char *delete_rows_sql =
     "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
     "pg_catalog.unnest($5::pg_catalog.jsonb[])) AS k(type, id, data, contained, meta)"
 
-constexpr const char *insert_sql =
-    "INSERT INTO bulk.resources (type, id, data, contained, meta) SELECT * FROM " RESOURCE_ROWS;
+// The same rows as a select list: unnest() in the target list (ProjectSet) hands each row straight
+// to the INSERT, where ROWS FROM (a function scan) would first copy them all into a tuplestore.
+#define RESOURCE_COLUMNS                                                                                           \
+    "SELECT pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "                  \
+    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
+    "pg_catalog.unnest($5::pg_catalog.jsonb[])"
 
-SpiResult run_with_rows(const char *sql, const ResourceRows &rows)
+constexpr const char *insert_sql = "INSERT INTO bulk.resources (type, id, data, contained, meta) " RESOURCE_COLUMNS;
+
+constexpr const char *upsert_sql =
+    "INSERT INTO bulk.resources AS r (type, id, data, contained, meta) " RESOURCE_COLUMNS
+    " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "
+    "meta = excluded.meta, updated_at = pg_catalog.now()";
+
+// The UPDATE reads bulk.resources: planned per call (spi_execute_prepared); the INSERTs read no table.
+SpiResult run_with_rows(const char *sql, const ResourceRows &rows, bool reads_table = false)
 {
-    return spi_execute_prepared(sql, {rows.types.argument(), rows.ids.argument(), rows.data.argument(),
-                                      rows.contained.argument(), rows.meta.argument()});
+    auto execute = reads_table ? spi_execute_prepared : spi_execute_generic;
+    return execute(sql, {rows.types.argument(), rows.ids.argument(), rows.data.argument(), rows.contained.argument(),
+                         rows.meta.argument()});
 }
 
 // One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave.
@@ -165,7 +178,7 @@ void write_net_effect(const std::vector<PlannedOperation> &operations,
         run_with_rows("UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "
                       "updated_at = pg_catalog.now() FROM " RESOURCE_ROWS
                       " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
-                      updates);
+                      updates, true);
     if (inserts.size())
         run_with_rows(insert_sql, inserts);
 }
@@ -245,10 +258,7 @@ void apply_independent(std::vector<PlannedOperation> &operations)
     else if (creates.size())
         create_probed(created, creates);
     if (upserts.size())
-        run_with_rows("INSERT INTO bulk.resources AS r (type, id, data, contained, meta) SELECT * FROM " RESOURCE_ROWS
-                      " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "
-                      "meta = excluded.meta, updated_at = pg_catalog.now()",
-                      upserts);
+        run_with_rows(upsert_sql, upserts);
 }
 
 bool keys_are_distinct(const std::vector<PlannedOperation> &operations)

@@ -83,19 +83,17 @@ SpiResult spi_execute(const char *sql, std::initializer_list<SpiArg> args)
     return run(sql, std::vector<SpiArg>(args), false);
 }
 
-SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> args)
+namespace {
+
+SpiResult execute_kept_plan(const char *sql, std::initializer_list<SpiArg> args, int cursor_options)
 {
     static std::unordered_map<const char *, SPIPlanPtr> plans;
     SpiParameters parameters{std::vector<SpiArg>(args)};
     auto found = plans.find(sql);
     if (found == plans.end()) {
         SPIPlanPtr plan = pg_call([&] {
-            // Parsed once, planned at each call: a generic plan made while a table was empty would be
-            // kept as it grows (a nested loop scanning the whole table per key), whereas a custom plan
-            // sees the table's current size and the parameters' array lengths. Planning is a small
-            // cost per batch.
             SPIPlanPtr prepared = SPI_prepare_cursor(sql, static_cast<int>(parameters.types.size()),
-                                                     parameters.types.data(), CURSOR_OPT_CUSTOM_PLAN);
+                                                     parameters.types.data(), cursor_options);
             if (prepared == nullptr)
                 elog(ERROR, "SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql);
             SPI_keepplan(prepared);
@@ -108,6 +106,21 @@ SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> ar
                                                  false, 0);
                      }),
                      sql);
+}
+
+} // namespace
+
+SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> args)
+{
+    // Planned at each call: a generic plan made while a table was empty would be kept as it grows (a
+    // nested loop scanning the whole table per key), whereas a custom plan sees the table's current
+    // size and the parameters' array lengths. Planning is a small cost per batch.
+    return execute_kept_plan(sql, args, CURSOR_OPT_CUSTOM_PLAN);
+}
+
+SpiResult spi_execute_generic(const char *sql, std::initializer_list<SpiArg> args)
+{
+    return execute_kept_plan(sql, args, CURSOR_OPT_GENERIC_PLAN);
 }
 
 Datum SpiResult::binary(uint64 row, int column, bool &null) const
