@@ -199,19 +199,34 @@ void fail_missing(std::vector<PlannedOperation *> &deleted, const SpiResult &ret
 // before probing.
 OptimisticAttempts plain_inserts(16);
 
+// The keys of `created` (in key order: each type's ids together) that exist, unlocked: one statement
+// per type, whose index scan looks the ids up one after the other (= ANY: no join, no per-key
+// executor round).
+std::unordered_set<std::string> existing_keys(const std::vector<PlannedOperation *> &created)
+{
+    std::unordered_set<std::string> existing;
+    for (size_t first = 0, end; first < created.size(); first = end) {
+        const std::string &type = created[first]->type;
+        ArrayBuilder ids(TEXTOID);
+        for (end = first; end < created.size() && created[end]->type == type; ++end)
+            ids.add_text(created[end]->id);
+        SpiResult found = spi_execute_prepared("SELECT r.type, r.id FROM bulk.resources r WHERE r.type "
+                                               "OPERATOR(pg_catalog.=) $1 AND r.id OPERATOR(pg_catalog.=) "
+                                               "ANY ($2::pg_catalog.text[])",
+                                               {text_arg(type), ids.argument()});
+        for (uint64 row = 0; row < found.count(); ++row)
+            existing.insert(key_at(found, row));
+    }
+    return existing;
+}
+
 // CREATEs of which some ids exist: an unlocked probe finds them (409), a plain INSERT writes the
 // others. A row another session inserts in between makes the INSERT fail, and the batch is redone
 // one operation at a time. (INSERT ... ON CONFLICT DO NOTHING RETURNING would return every row it
 // inserted, not the few it did not.)
-void create_probed(std::vector<PlannedOperation *> &created, const ResourceRows &creates)
+void create_probed(std::vector<PlannedOperation *> &created)
 {
-    SpiResult found = spi_execute_prepared(
-        "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-        "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
-        "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
-        "OFFSET 0) AS r",  // OFFSET 0: the subquery is not flattened into a join, so it stays one lookup per key
-        {creates.types.argument(), creates.ids.argument()});
-    std::unordered_set<std::string> existing = keys_in(found);
+    std::unordered_set<std::string> existing = existing_keys(created);
     ResourceRows fresh;
     for (PlannedOperation *operation : created) {
         if (existing.count(key_of(*operation))) {
@@ -256,7 +271,7 @@ void apply_independent(std::vector<PlannedOperation> &operations)
         for (PlannedOperation *operation : created)
             operation->succeeded = true;
     else if (creates.size())
-        create_probed(created, creates);
+        create_probed(created);
     if (upserts.size())
         run_with_rows(upsert_sql, upserts);
 }
