@@ -5,8 +5,12 @@
 --   CREATE  INSERT; unique_violation -> FAILURE receipt with the 409 ALREADY_EXISTS error document
 --   UPSERT  INSERT ... ON CONFLICT (type, id) DO UPDATE (replace data, contained, meta; updated_at = now())
 --   DELETE  DELETE; no row -> FAILURE receipt with the 404 NOT_FOUND error document
--- It writes into bench.resources and bench.receipts (the set-based baseline's tables, truncated in between).
+-- It writes into tables of its own, shaped like the set-based baseline's, so that the three contenders can take
+-- turns on each request (bench/worker_apply.sh runs them one right after the other).
 \set ON_ERROR_STOP on
+
+CREATE TABLE bench.loop_resources (LIKE bench.resources INCLUDING ALL);
+CREATE TABLE bench.loop_receipts (LIKE bench.receipts INCLUDING ALL);
 
 -- Applies the first `n` operations of `request`, receipts under `receipts_id`. Returns the number of FAILURE
 -- receipts.
@@ -31,31 +35,31 @@ BEGIN
         res_id := payload ->> 'id';
         BEGIN
             IF action = 'CREATE' THEN
-                INSERT INTO bench.resources (type, id, data, contained, meta)
+                INSERT INTO bench.loop_resources (type, id, data, contained, meta)
                 VALUES (res_type, res_id, payload -> 'data', payload -> 'contained', payload -> 'meta');
             ELSIF action = 'UPSERT' THEN
-                INSERT INTO bench.resources AS r (type, id, data, contained, meta)
+                INSERT INTO bench.loop_resources AS r (type, id, data, contained, meta)
                 VALUES (res_type, res_id, payload -> 'data', payload -> 'contained', payload -> 'meta')
                     ON CONFLICT (type, id) DO UPDATE
                    SET data = excluded.data, contained = excluded.contained, meta = excluded.meta, updated_at = now();
             ELSIF action = 'DELETE' THEN
-                DELETE FROM bench.resources r WHERE r.type = res_type AND r.id = res_id;
+                DELETE FROM bench.loop_resources r WHERE r.type = res_type AND r.id = res_id;
                 IF NOT FOUND THEN
                     RAISE EXCEPTION USING ERRCODE = 'no_data_found';
                 END IF;
             ELSE
                 RAISE EXCEPTION 'unknown action %', action;
             END IF;
-            INSERT INTO bench.receipts (bulk_id, seq, status) VALUES (receipts_id, (position - 1)::integer, 'SUCCESS');
+            INSERT INTO bench.loop_receipts (bulk_id, seq, status) VALUES (receipts_id, (position - 1)::integer, 'SUCCESS');
         EXCEPTION
             WHEN unique_violation THEN
-                INSERT INTO bench.receipts (bulk_id, seq, status, error)
+                INSERT INTO bench.loop_receipts (bulk_id, seq, status, error)
                 VALUES (receipts_id, (position - 1)::integer, 'FAILURE',
                         jsonb_build_object('code', 409, 'type', 'ALREADY_EXISTS',
                                            'message', format('record with id ''%s'' already exists', res_id)));
                 failures := failures + 1;
             WHEN no_data_found THEN
-                INSERT INTO bench.receipts (bulk_id, seq, status, error)
+                INSERT INTO bench.loop_receipts (bulk_id, seq, status, error)
                 VALUES (receipts_id, (position - 1)::integer, 'FAILURE',
                         jsonb_build_object('code', 404, 'type', 'NOT_FOUND',
                                            'message', format('record with id ''%s'' not found', res_id)));

@@ -16,7 +16,9 @@
 #   4. Submit-commit to worker-start latency over 100 one-operation tasks.
 #   5. The worker's peak memory (VmHWM, RssAnon sampled every 100 ms) during one task of BIG_N operations.
 #   6. XIDs consumed per 1000 operations by the CREATE task.
-# Each run of 1 and 2 starts from empty tables (best of RUNS runs). A missed target is reported, not failed; a
+# 1 and 2 run in rounds (best of RUNS rounds): each round starts every contender from empty tables of its own and
+# runs each request by the three contenders one right after the other, so that they meet the same machine; the
+# ratios are also printed round by round. A missed target is reported, not failed; a
 # failed correctness assertion (a task not SUCCESS, receipts or resources not as expected) exits non-zero.
 # See bench/README.md.
 #
@@ -24,9 +26,10 @@
 #   BENCH_N        operations of each throughput task (default 100000)
 #   BENCH_LOOP_N   operations the PL/pgSQL loop applies (default BENCH_N)
 #   BENCH_BIG_N    operations of the memory task (default 1000000)
-#   BENCH_RUNS     runs of the throughput contenders, the best is reported (default 3)
+#   BENCH_RUNS     rounds of the throughput contenders, the best is reported (default 3)
 #   BENCH_PORT     port of the throwaway cluster (default 56532; unix socket only)
 #   BENCH_INSTALL  1: run `make -j2 && make install` first (default: use the pg_bulk already installed)
+#   BENCH_BATCH_SIZE  pg_bulk.batch_size of the cluster (default: pg_bulk's own default)
 #   BENCH_PROFILE  1: also preload pg_stat_statements (track = all) and print where the worker's time went in the
 #                  throughput tasks, statement by statement (default 0: the cluster has validate_submit.sh's settings)
 set -euo pipefail
@@ -42,12 +45,14 @@ BIG_N="${BENCH_BIG_N:-1000000}"
 RUNS="${BENCH_RUNS:-3}"
 PORT="${BENCH_PORT:-56532}"
 PROFILE="${BENCH_PROFILE:-0}"
+BATCH_SIZE="${BENCH_BATCH_SIZE:-}"
 BENCH_DB=pg_bulk_bench
 SMALL_TASKS=100
 
 for setting in "BENCH_N=$N" "BENCH_LOOP_N=$LOOP_N" "BENCH_BIG_N=$BIG_N" "BENCH_RUNS=$RUNS" "BENCH_PORT=$PORT"; do
     [[ "${setting#*=}" =~ ^[1-9][0-9]{0,8}$ ]] || die "$setting: expected a positive integer"
 done
+[ -z "$BATCH_SIZE" ] || [[ "$BATCH_SIZE" =~ ^[1-9][0-9]{0,5}$ ]] || die "BENCH_BATCH_SIZE=$BATCH_SIZE: expected a positive integer"
 [ "$LOOP_N" -le "$N" ] || die "BENCH_LOOP_N ($LOOP_N) must not exceed BENCH_N ($N)"
 # The submitting sessions raise the request limits (superuser SETs) so that one task holds the whole request.
 MAX_OPERATIONS=$((N > BIG_N ? N : BIG_N))
@@ -62,12 +67,13 @@ bench_require_installed
 started_at=$SECONDS
 # Another busy process skews the figures: the 1-minute load average is printed with them.
 load_start="$(cut -d ' ' -f 1 /proc/loadavg)"
+extra_settings=""
 if [ "$PROFILE" = 1 ]; then
-    bench_init_cluster "$PORT" <<<"shared_preload_libraries = 'pg_bulk,pg_stat_statements'
+    extra_settings="shared_preload_libraries = 'pg_bulk,pg_stat_statements'
 pg_stat_statements.track = all"
-else
-    bench_init_cluster "$PORT" </dev/null
 fi
+[ -n "$BATCH_SIZE" ] && extra_settings+=$'\n'"pg_bulk.batch_size = $BATCH_SIZE"
+bench_init_cluster "$PORT" <<<"$extra_settings"
 # The worker connects to pg_bulk.database (a server-start setting) when it starts: the database is created
 # first, then the server restarts with the setting, so the worker never tries to connect to a missing database.
 bench_start
@@ -119,13 +125,22 @@ expect() {
 # the same states (create: empty; upsert: the N rows; mixed: the N rows, 10% of its ids among them).
 REQUESTS=(create upsert mixed)
 
-# The checks after each request, as SQL run in the contender's session (outside its timing); a failed one stops
-# the bench. For the worker, psql variable :bulk_id is the task. $1: worker / set_based / plpgsql_loop, $2: the
+# Each contender's tables: resources, then receipts.
+tables_of() {
+    case "$1" in
+    worker) echo "bulk.resources bulk.operation_results" ;;
+    set_based) echo "bench.resources bench.receipts" ;;
+    plpgsql_loop) echo "bench.loop_resources bench.loop_receipts" ;;
+    esac
+}
+
+# The checks after each request, as SQL run in the round's session (outside the timing); a failed one stops the
+# bench. For the worker, psql variable :bulk_id is the task. $1: worker / set_based / plpgsql_loop, $2: the
 # request, $3: the operations applied (every 10th of the mixed request's is a 409 ALREADY_EXISTS).
 checks() {
-    local contender="$1" request="$2" n="$3" conflicts=0 resources=bench.resources updated_rows=0 total_rows
+    local contender="$1" request="$2" n="$3" conflicts=0 resources receipts updated_rows=0 total_rows
+    read -r resources receipts < <(tables_of "$contender")
     [ "$request" = mixed ] && conflicts=$(($3 / 10))
-    [ "$contender" = worker ] && resources=bulk.resources
     # Rows after the request (create: n; upsert: the same n, replaced; mixed: 90% more) and how many of them hold
     # the UPSERT's data: the worker's and the loop's 409s leave the existing rows alone, the set-based baseline
     # updates them (ON CONFLICT DO UPDATE) with the mixed request's data.
@@ -138,7 +153,7 @@ checks() {
     if [ "$contender" = worker ]; then
         echo "SELECT bench.assert_task(:'bulk_id', $n, $conflicts) \\g /dev/null"
     else
-        echo "SELECT bench.expect('$contender $request: receipts', (SELECT count(*) FROM bench.receipts
+        echo "SELECT bench.expect('$contender $request: receipts', (SELECT count(*) FROM $receipts
                                    WHERE bulk_id = '$contender $request'), $n::bigint) \\g /dev/null"
     fi
     echo "SELECT bench.expect('$contender $request: resources holding the UPSERT data / all resources',
@@ -146,51 +161,50 @@ checks() {
                                  FROM $resources), '$updated_rows/$total_rows') \\g /dev/null"
 }
 
-# One run of a contender over the three requests, in one session, from empty tables, a VACUUM (ANALYZE) of its
-# tables and a CHECKPOINT before each request (outside the timing), the checks after each. Appends to $2 a line per request:
+# One round, in one session: every contender starts from empty tables of its own; each request is run by the
+# worker, then the set-based baseline, then the PL/pgSQL loop, one right after the other, so that the three meet
+# the same machine (its speed drifts over minutes): each preceded by a VACUUM (ANALYZE) of the contender's tables
+# (so that autovacuum does not start on the previous request's rows in the middle of the measurement) and a
+# CHECKPOINT, outside the timing, and followed by the checks. Appends to the contender's file a line per request:
 #   worker        "request ms ms_finished xids"
 #   set_based     "request ms"
 #   plpgsql_loop  "request ms"  (the FAILURE receipts it counted are asserted here)
-run_contender() {
-    local contender="$1" out="$2" n="$N" script request lines i=0 ms rest failures
-    [ "$contender" = plpgsql_loop ] && n=$LOOP_N
+CONTENDERS=(worker set_based plpgsql_loop)
+run_round() {
+    local script request contender n failures lines results=0 ms rest resources receipts
     script="$LIMITS"$'\n'"SET client_min_messages = warning;"$'\n'
-    if [ "$contender" = worker ]; then
-        script+="TRUNCATE bulk.resources CASCADE; TRUNCATE bulk.tasks CASCADE;"$'\n'
-    else
-        script+="TRUNCATE bench.resources, bench.receipts;"$'\n'
-    fi
+    script+="TRUNCATE bulk.resources CASCADE; TRUNCATE bulk.tasks CASCADE;"$'\n'
+    script+="TRUNCATE bench.resources, bench.receipts, bench.loop_resources, bench.loop_receipts;"$'\n'
     for request in "${REQUESTS[@]}"; do
-        # The previous request's rows vacuumed and analyzed now, so that autovacuum does not start on them in
-        # the middle of this one's measurement.
-        if [ "$contender" = worker ]; then
-            script+="VACUUM (ANALYZE) bulk.resources, bulk.operation_results;"$'\n'
-        else
-            script+="VACUUM (ANALYZE) bench.resources, bench.receipts;"$'\n'
-        fi
-        script+="CHECKPOINT;"$'\n'
-        case "$contender" in
-        worker)
-            script+="CALL bench.worker_task('$request') \\gset"$'\n'
-            script+="\\echo result=:bulk_id :ms :ms_finished :xids"$'\n' ;;
-        set_based)
-            script+="CALL bench.set_based('$request', 'set_based $request') \\gset"$'\n'
-            script+="\\echo result=- :ms"$'\n' ;;
-        plpgsql_loop)
-            failures=0
-            [ "$request" = mixed ] && failures=$((n / 10))
-            script+="CALL bench.plpgsql_loop('$request', $n, 'plpgsql_loop $request') \\gset"$'\n'
-            script+="SELECT bench.expect('plpgsql loop $request: FAILURE receipts', :failures, $failures) \\g /dev/null"$'\n'
-            script+="\\echo result=- :ms"$'\n' ;;
-        esac
-        script+="$(checks "$contender" "$request" "$n")"$'\n'
+        for contender in "${CONTENDERS[@]}"; do
+            n=$N
+            [ "$contender" = plpgsql_loop ] && n=$LOOP_N
+            read -r resources receipts < <(tables_of "$contender")
+            script+="VACUUM (ANALYZE) $resources, $receipts;"$'\n'
+            script+="CHECKPOINT;"$'\n'
+            case "$contender" in
+            worker)
+                script+="CALL bench.worker_task('$request') \\gset"$'\n'
+                script+="\\echo result=$contender $request :ms :ms_finished :xids"$'\n' ;;
+            set_based)
+                script+="CALL bench.set_based('$request', 'set_based $request') \\gset"$'\n'
+                script+="\\echo result=$contender $request :ms"$'\n' ;;
+            plpgsql_loop)
+                failures=0
+                [ "$request" = mixed ] && failures=$((n / 10))
+                script+="CALL bench.plpgsql_loop('$request', $n, 'plpgsql_loop $request') \\gset"$'\n'
+                script+="SELECT bench.expect('plpgsql loop $request: FAILURE receipts', :failures, $failures) \\g /dev/null"$'\n'
+                script+="\\echo result=$contender $request :ms"$'\n' ;;
+            esac
+            script+="$(checks "$contender" "$request" "$n")"$'\n'
+        done
     done
     lines="$(bench_psql -At -f - <<<"$script" | sed -n 's/^result=//p')"
-    [ "$(grep -c . <<<"$lines")" -eq 3 ] || die "expected 3 results from $contender, got:"$'\n'"$lines"
-    while read -r _ ms rest; do
-        echo "${REQUESTS[$i]} $ms $rest" >>"$out"
-        i=$((i + 1))
+    while read -r contender request ms rest; do
+        echo "$request $ms $rest" >>"$BENCH_DIR/$contender.times"
+        results=$((results + 1))
     done <<<"$lines"
+    [ "$results" -eq 9 ] || die "expected 9 results from the round, got:"$'\n'"$lines"
 }
 
 if [ "$PROFILE" = 1 ]; then
@@ -198,14 +212,10 @@ if [ "$PROFILE" = 1 ]; then
 fi
 WORKER_TIMES="$BENCH_DIR/worker.times"
 SET_TIMES="$BENCH_DIR/set_based.times"
-LOOP_TIMES="$BENCH_DIR/loop.times"
+LOOP_TIMES="$BENCH_DIR/plpgsql_loop.times"
 for ((run = 1; run <= RUNS; run++)); do
-    log "run $run of $RUNS: worker tasks (create, upsert, mixed)"
-    run_contender worker "$WORKER_TIMES"
-    log "run $run of $RUNS: set-based baseline"
-    run_contender set_based "$SET_TIMES"
-    log "run $run of $RUNS: PL/pgSQL loop baseline ($LOOP_N operations)"
-    run_contender plpgsql_loop "$LOOP_TIMES"
+    log "round $run of $RUNS: create, upsert, mixed; each by the worker, the set-based baseline, the PL/pgSQL loop ($LOOP_N operations)"
+    run_round
 done
 
 # BENCH_PROFILE=1: the worker's statements in all the throughput tasks (top-level statements other than the
@@ -304,6 +314,7 @@ function add(contender, request, ms, extra) {
     k = contender SUBSEP request
     times[k] = times[k] sprintf("%s%.1f", (times[k] == "" ? "" : " "), ms)
     if (!(k in best) || ms + 0 < best[k]) { best[k] = ms + 0; best_extra[k] = extra }
+    round[k]++; in_round[k, round[k]] = ms + 0; extra_in_round[k, round[k]] = extra + 0
 }
 FILENAME ~ /worker.times$/    { add("worker", $1, $2, $3); xids[$1] = xids[$1] (xids[$1] == "" ? "" : " ") $4; next }
 FILENAME ~ /set_based.times$/ { add("set", $1, $2, ""); next }
@@ -314,7 +325,7 @@ function line(label, contender, request, count,   k) {
     printf "  %-36s %7d ops/s   (best %.1f ms; runs %s)\n", label, ops(count, best[k]), best[k], times[k]
 }
 END {
-    printf "pg_bulk bench: worker apply, N=%d operations per task (best of %d), request %s MB jsonb, batch_size %s\n",
+    printf "pg_bulk bench: worker apply, N=%d operations per task (best of %d rounds), request %s MB jsonb, batch_size %s\n",
         n, runs, mb, batch
     split("create upsert mixed", req, " ")
     label["create"] = "CREATE, fresh ids"; label["upsert"] = "UPSERT, every row replaced"
@@ -332,6 +343,14 @@ END {
         printf "    ratio worker / set-based    = %.2f   (target >= %s; to finished_at: %.2f)\n",
             wo / so, r == "mixed" ? "0.8" : "1.0", wf / so
         printf "    ratio worker / plpgsql loop = %.2f   (target >= 2.0; to finished_at: %.2f)\n", wo / lo, wf / lo
+        # The same ratios within each round, where the contenders ran one right after the other.
+        paired_set = paired_loop = ""
+        for (j = 1; j <= round[w]; j++) {
+            wf = ops(n, extra_in_round[w, j])
+            paired_set = paired_set sprintf(" %.2f", wf / ops(n, in_round["set" SUBSEP r, j]))
+            paired_loop = paired_loop sprintf(" %.2f", wf / ops(loop_n, in_round["loop" SUBSEP r, j]))
+        }
+        printf "    to finished_at, round by round: / set-based%s; / plpgsql loop%s\n", paired_set, paired_loop
     }
     split(xids["create"], x, " ")
     printf "XIDs per 1000 operations (CREATE task): %.2f   (%d XIDs for %d operations; runs: %s)   (target: a few)\n",
