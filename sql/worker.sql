@@ -275,6 +275,21 @@ SELECT bulk.wait(:'distinct_ids') ->> 'status' AS distinct_ids_status;
 SELECT seq, action, id, status, error_code, error_type, error_message FROM bulk.receipts(:'distinct_ids');
 SELECT id, data, created_at < updated_at AS replaced FROM bulk.resources
  WHERE id IN ('p1', 'p2', 'p3', 'p4', 'p5', 'p6') ORDER BY id;
+-- CREATEs of two types, with an existing (type, id) in each and ids that exist under the other type
+-- only: 409 exactly where the (type, id) exists (the probe looks each type's ids up on its own).
+SELECT bulk.define_profile('clinic', '{"properties": {"name": {"type": "symbol"}}}');
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "clinic", "id": "c1", "data": {"name": "North"}}}]}') ->> 'bulkId' AS clinic \gset
+SELECT bulk.wait(:'clinic') ->> 'status' AS clinic_status;
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "c1", "data": {"name": "Cal"}}},
+  {"action": "CREATE", "create": {"type": "clinic", "id": "c1", "data": {"name": "North again"}}},
+  {"action": "CREATE", "create": {"type": "clinic", "id": "p4", "data": {"name": "South"}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "p4", "data": {"name": "Dee thrice"}}},
+  {"action": "CREATE", "create": {"type": "clinic", "id": "c2", "data": {"name": "East"}}}]}') ->> 'bulkId' AS two_types \gset
+SELECT bulk.wait(:'two_types') ->> 'status' AS two_types_status;
+SELECT seq, action, type, id, status, error_code, error_type, error_message FROM bulk.receipts(:'two_types');
+SELECT type, id, data ->> 'name' AS name FROM bulk.resources WHERE id IN ('c1', 'c2', 'p4') ORDER BY type, id;
 -- 70 operations, every 7th a 409, some without id: bulk.task's document holds exactly the receipts
 -- bulk.receipts lists (more than one JB_OFFSET_STRIDE of 32 entries, errors, generated ids).
 SELECT bulk.submit_resources(jsonb_build_object('operations', jsonb_agg(jsonb_build_object(
