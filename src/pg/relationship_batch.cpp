@@ -294,7 +294,7 @@ struct RelationshipRows {
 
 void insert_rows(const RelationshipRows &rows)
 {
-    spi_execute_generic(  // reads no table: planned once
+    spi_execute_generic(  // its plan cannot depend on table sizes: planned once
         "INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality, data, created_at) "
         "SELECT k.type, k.id, k.from_type, k.from_id, k.to_type, k.to_id, k.cardinality, "
         "coalesce(k.data, '{}'::pg_catalog.jsonb), coalesce(k.created::pg_catalog.timestamptz, pg_catalog.now()) "

@@ -146,7 +146,8 @@ constexpr const char *upsert_sql =
     " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "
     "meta = excluded.meta, updated_at = pg_catalog.now()";
 
-// The UPDATE reads bulk.resources: planned per call (spi_execute_prepared); the INSERTs read no table.
+// The UPDATE joins bulk.resources: planned per call (spi_execute_prepared). The INSERTs' plans cannot
+// depend on the table's size (ON CONFLICT looks rows up through the primary key): planned once.
 SpiResult run_with_rows(const char *sql, const ResourceRows &rows, bool reads_table = false)
 {
     auto execute = reads_table ? spi_execute_prepared : spi_execute_generic;

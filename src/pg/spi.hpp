@@ -49,8 +49,8 @@ SpiResult spi_execute(const char *sql, std::initializer_list<SpiArg> args);
 // parameters. `sql` must be a string literal: statements are found by its address. PostgreSQL's
 // plan cache re-analyzes after schema changes.
 SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> args);
-// The same, planned once: only for statements that read no table (an INSERT of parameter arrays),
-// whose plan cannot depend on table sizes.
+// The same, planned once: only for statements whose plan cannot depend on table sizes, such as an
+// INSERT of parameter arrays (with ON CONFLICT, its arbiter is always the unique index).
 SpiResult spi_execute_generic(const char *sql, std::initializer_list<SpiArg> args);
 
 void spi_connect();
