@@ -342,12 +342,16 @@ bool try_plain_insert(std::vector<PlannedOperation> &operations, const Relations
     for (const PlannedOperation &operation : operations)
         if (operation.action != Action::Create || !definitions.find_relationship(operation.type))
             return false;
-    RelationshipRows rows;
-    for (const PlannedOperation *operation : in_key_order(operations))
-        rows.add(Key{operation->type, operation->id}, operation->from, operation->to,
-                 relationship_cardinality_name(definitions.find_relationship(operation->type)->cardinality),
-                 *operation, nullptr);
-    if (!plain_inserts.attempt(rows.size(), [&] { insert_rows(rows); }))
+    // The rows are built only when the attempt is made (not while the attempts are paused).
+    auto insert_all = [&] {
+        RelationshipRows rows;
+        for (const PlannedOperation *operation : in_key_order(operations))
+            rows.add(Key{operation->type, operation->id}, operation->from, operation->to,
+                     relationship_cardinality_name(definitions.find_relationship(operation->type)->cardinality),
+                     *operation, nullptr);
+        insert_rows(rows);
+    };
+    if (!plain_inserts.attempt(operations.size(), insert_all))
         return false;
     for (PlannedOperation &operation : operations)
         operation.succeeded = true;

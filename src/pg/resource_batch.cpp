@@ -221,6 +221,15 @@ std::unordered_set<std::string> existing_keys(const std::vector<PlannedOperation
     return existing;
 }
 
+// Inserts the rows the CREATEs write.
+void insert_created(const std::vector<PlannedOperation *> &created)
+{
+    ResourceRows rows;
+    for (const PlannedOperation *operation : created)
+        rows.add(operation->type, operation->id, *operation);
+    run_with_rows(insert_sql, rows);
+}
+
 // CREATEs of which some ids exist: an unlocked probe finds them (409), a plain INSERT writes the
 // others. A row another session inserts in between makes the INSERT fail, and the batch is redone
 // one operation at a time. (INSERT ... ON CONFLICT DO NOTHING RETURNING would return every row it
@@ -228,17 +237,17 @@ std::unordered_set<std::string> existing_keys(const std::vector<PlannedOperation
 void create_probed(std::vector<PlannedOperation *> &created)
 {
     std::unordered_set<std::string> existing = existing_keys(created);
-    ResourceRows fresh;
+    std::vector<PlannedOperation *> fresh;
     for (PlannedOperation *operation : created) {
         if (existing.count(key_of(*operation))) {
             operation->error = already_exists(*operation);
         } else {
-            fresh.add(operation->type, operation->id, *operation);
+            fresh.push_back(operation);
             operation->succeeded = true;
         }
     }
-    if (fresh.size())
-        run_with_rows(insert_sql, fresh);
+    if (!fresh.empty())
+        insert_created(fresh);
 }
 
 // Every key of the batch is touched by one operation only, so the operations are independent and
@@ -247,13 +256,12 @@ void create_probed(std::vector<PlannedOperation *> &created)
 void apply_independent(std::vector<PlannedOperation> &operations)
 {
     // The operations are independent: written in key order, for the index's sake.
-    ResourceRows creates, upserts, deletes;
+    ResourceRows upserts, deletes;
     std::vector<PlannedOperation *> created, deleted;
     for (PlannedOperation *pointer : in_key_order(operations)) {
         PlannedOperation &operation = *pointer;
         switch (operation.action) {
         case Action::Create:
-            creates.add(operation.type, operation.id, operation);
             created.push_back(&operation);
             break;
         case Action::Upsert:
@@ -268,11 +276,13 @@ void apply_independent(std::vector<PlannedOperation> &operations)
     }
     if (deletes.size())
         fail_missing(deleted, spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()}));
-    if (creates.size() && plain_inserts.attempt(creates.size(), [&] { run_with_rows(insert_sql, creates); }))
-        for (PlannedOperation *operation : created)
-            operation->succeeded = true;
-    else if (creates.size())
-        create_probed(created);
+    if (!created.empty()) {
+        if (plain_inserts.attempt(created.size(), [&] { insert_created(created); }))
+            for (PlannedOperation *operation : created)
+                operation->succeeded = true;
+        else
+            create_probed(created);
+    }
     if (upserts.size())
         run_with_rows(upsert_sql, upserts);
 }

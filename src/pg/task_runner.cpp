@@ -284,8 +284,8 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
     return in_transaction([&] {
         if (!extension_present())
             return BatchResult::Cancelled;
-        SpiResult state = spi_execute_prepared("SELECT status, applied_count FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
-                                      {text_arg(task.bulk_id)});
+        SpiResult state = spi_execute_prepared(
+            "SELECT status, applied_count FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE", {text_arg(task.bulk_id)});
         if (state.count() == 0 || state.text(0, 1) != "PENDING")
             return BatchResult::Cancelled;
         task.next = std::stoi(state.text(0, 2));
@@ -309,7 +309,7 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
         insert_receipts(task.bulk_id, planned);
         int32 applied = task.next + static_cast<int32>(planned.size());
         spi_execute_prepared("UPDATE bulk.tasks SET applied_count = $2 WHERE bulk_id = $1",
-                    {text_arg(task.bulk_id), int4_arg(applied)});
+                             {text_arg(task.bulk_id), int4_arg(applied)});
         int32 total = task.operation_count;
         if (total > batch_size && (applied * 10 / total) > (task.next * 10 / total) && applied < total)
             log_task(task.bulk_id, "INFO",
