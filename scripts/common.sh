@@ -3,7 +3,8 @@
 #
 # Provides:
 #   PG_BULK_ROOT       absolute path of the checkout (the directory above scripts/)
-#   PG_BIN             /usr/lib/postgresql/15/bin
+#   PG_BIN             /usr/lib/postgresql/15/bin (PG_BULK_PG_BIN overrides it: a developer's private copy
+#                      of the server tree, so that test runs do not share the system's installed extension)
 #   PG_CONFIG          $PG_BIN/pg_config (passed to every make, so PostgreSQL 15 is used whatever is on PATH)
 #   PG_BULK_PACKAGES   the Debian packages the project needs
 #   log / die          print a line prefixed with the script name (die also exits 1)
@@ -16,7 +17,7 @@
 # cluster while the sources do not compile.
 
 PG_BULK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PG_BIN=/usr/lib/postgresql/15/bin
+PG_BIN="${PG_BULK_PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_CONFIG="$PG_BIN/pg_config"
 PG_BULK_PACKAGES=(
     postgresql-15 postgresql-server-dev-15 nlohmann-json3-dev libipc-run-perl postgresql-15-cron
