@@ -94,3 +94,12 @@ SELECT jsonb_array_length(r -> 'receipts') AS receipts,
        'create', jsonb_build_object('type', 'provider', 'data', jsonb_build_object('name', i)))))
        FROM generate_series(1, 100000) i)) r;
 RESET pg_bulk.max_operations;
+
+-- An unknown id or key is quoted by its first 64 characters, however long the argument (it goes into
+-- the message and the server log), by every function that reports one.
+SELECT f.call, pg_temp.sqlstate_of(format(f.call, repeat('x', 100000))) AS error
+  FROM (VALUES ('SELECT bulk.task(%L)'), ('SELECT * FROM bulk.receipts(%L)'), ('SELECT bulk.metrics(%L)'),
+               ('SELECT * FROM bulk.logs(%L)'), ('SELECT bulk.wait(%L, ''1 second'')'), ('SELECT bulk.cancel(%L)'),
+               ('SELECT bulk.load_status(%L)'), ('SELECT bulk.drop_profile(%L)'),
+               ('SELECT bulk.drop_relationship(%L)')) AS f(call);
+SELECT pg_temp.sqlstate_of($$SELECT bulk.task('"quoted" \ and é')$$) AS escaped;

@@ -2,11 +2,13 @@
 // the caller can see but not update.
 #include "pg/identity.hpp"
 
+#include "core/json_text.hpp"
 #include "pg/pg_call.hpp"
 #include "pg/spi.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
+#include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -42,15 +44,15 @@ PG_FUNCTION_INFO_V1(bulk_cancel_visible_task);
 PG_FUNCTION_INFO_V1(bulk_guard_stored_data);
 }
 
-// Statement trigger on bulk.resources and bulk.relationships: bulk_writer members hold write
-// privileges on them only so that the worker can apply their tasks as them; written any other way,
-// the rows would skip validation. Superusers and bulk_admin members may still repair data by hand.
+// Statement trigger on bulk.resources and bulk.relationships: only the workers write them (as the
+// extension's owner, which holds the privileges no other role does); written any other way, the rows
+// would skip validation. Superusers may still repair data by hand.
 Datum bulk_guard_stored_data(PG_FUNCTION_ARGS)
 {
     if (!CALLED_AS_TRIGGER(fcinfo))
         ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                         errmsg("bulk._guard_stored_data() must be called as a trigger")));
-    if (!applying_task && !has_privs_of_role(GetUserId(), get_role_oid("bulk_admin", true))) {
+    if (!applying_task && !superuser()) {
         auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("bulk.%s is written by bulk tasks", RelationGetRelationName(trigger->tg_relation)),
@@ -71,7 +73,7 @@ Datum bulk_cancel_visible_task(PG_FUNCTION_ARGS)
         SpiResult visible = spi_execute("SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) $1",
                                         {text_arg(bulk_id)});
         if (visible.count() == 0)
-            throw SqlError(ERRCODE_NO_DATA_FOUND, "bulk task \"" + bulk_id + "\" does not exist");
+            throw SqlError(ERRCODE_NO_DATA_FOUND, "bulk task " + pg_bulk::quote_excerpt(bulk_id) + " does not exist");
         as_role(extension_owner(), [&] { spi_execute("SELECT bulk._cancel_task($1)", {text_arg(bulk_id)}); });
         spi_finish();
         return Datum(0);

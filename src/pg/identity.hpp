@@ -1,6 +1,5 @@
-// Whose privileges a piece of work runs with: the submitting role (the worker applying a task),
-// or the extension's owner (submit and cancel writing the task tables, which callers cannot
-// write directly).
+// Whose privileges a piece of work runs with: the extension's owner (the workers writing the stored
+// tables, submit and cancel writing the task tables), which callers cannot write directly.
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -20,8 +19,8 @@ void as_role(Oid role, Body &&body)
     SetUserIdAndSecContext(saved_user, saved_context);
 }
 
-// True while this process (the worker) applies a task's operations: the only writes of
-// bulk.resources and bulk.relationships that bulk_writer members may make.
+// True while this process (a worker) applies a task's operations: the only writes of
+// bulk.resources and bulk.relationships that are not a superuser's repair.
 extern bool applying_task;
 
 // The owner of the extension's tables (the role that created the extension). SPI-connected.

@@ -46,6 +46,7 @@ struct ClaimedTask {
     std::string bulk_id;
     bool relationships = false;  // target
     Oid submitted_by = InvalidOid;
+    Oid writer = InvalidOid;  // the extension's owner, as whom the operations are applied
     int32 operation_count = 0;
     int32 next = 0;  // first operation without a final receipt
 };
@@ -157,7 +158,7 @@ bool claim_next_task(ClaimedTask &task)
         if (!extension_present())
             return false;
         SpiResult rows = spi_execute(
-            "SELECT bulk_id, submitted_by, operation_count, applied_count, attempts, target FROM bulk.tasks "
+            "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target FROM bulk.tasks "
             "WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
             {});
         if (rows.count() == 0)
@@ -168,6 +169,7 @@ bool claim_next_task(ClaimedTask &task)
         task.next = std::stoi(rows.text(0, 4));
         int attempts = std::stoi(rows.text(0, 5));
         task.relationships = rows.text(0, 6) == "relationships";
+        task.writer = extension_owner();
         if (attempts >= max_attempts) {
             fail_task(task, "the worker was interrupted " + std::to_string(attempts) +
                                 " times while applying this task; giving up");
@@ -188,10 +190,11 @@ bool claim_next_task(ClaimedTask &task)
     });
 }
 
-// The operations' effects, as the submitting role.
+// The operations' effects, written as the extension's owner: no other role holds a write privilege on
+// the stored tables (the submitter's right to submit is checked per batch, FORBIDDEN otherwise).
 void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
 {
-    as_role(task.submitted_by, [&] {
+    as_role(task.writer, [&] {
         applying_task = true;
         try {
             if (task.relationships)
