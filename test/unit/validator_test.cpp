@@ -835,9 +835,10 @@ TEST_F(RuleTest, IntegerBoundsAtTheEdgesOfInt64)
         "below": {"type": "integer", "rules": {"max": -1e19}},
         "bottom": {"type": "integer", "rules": {"max": -9223372036854775808}},
         "halves": {"type": "integer", "rules": {"min": -0.5, "max": 0.5}}}})");
-    // 2^63 - 1 is no double: the bound reads as 2^63, above every int64.
-    EXPECT_EQ(check("edges", R"({"top": 9223372036854775807})"),
-              "INVALID_VALUE: operation 0: create.data.top: value 9223372036854775807 is less than min 9223372036854775808");
+    // 2^63 - 1 is no double, but bounds compare exactly: the bound is 2^63 - 1 itself.
+    EXPECT_EQ(check("edges", R"({"top": 9223372036854775807})"), "VALID");
+    EXPECT_EQ(check("edges", R"({"top": 9223372036854775806})"),
+              "INVALID_VALUE: operation 0: create.data.top: value 9223372036854775806 is less than min 9223372036854775807");
     EXPECT_EQ(check("edges", R"({"above": 9223372036854775807})"),
               "INVALID_VALUE: operation 0: create.data.above: value 9223372036854775807 is less than min 1e+19");
     EXPECT_EQ(check("edges", R"({"below": -9223372036854775808})"),
@@ -881,6 +882,43 @@ TEST_F(RuleTest, MinAndMaxOfDecimals)
     // Through nlohmann, the same doubles with nlohmann's text.
     EXPECT_EQ(check_member(R"("tiny": 0.00000009)"),
               "INVALID_VALUE: operation 0: create.data.tiny: value 9e-08 is less than min 1e-07");
+}
+
+// Issue 12: bounds compare exactly with the value as written and are quoted as the definition holds them.
+TEST_F(RuleTest, BoundsCompareExactlyAndAreQuotedAsWritten)
+{
+    profiles.define_with_number_texts("exact", R"({"properties": {
+        "big":   {"type": "integer", "rules": {"max": {"$number": "9007199254740993"}}},
+        "third": {"type": "decimal", "rules": {"min": {"$number": "0.1"}, "max": {"$number": "0.3"}}},
+        "kilo":  {"type": "decimal", "rules": {"max": {"$number": "1e3"}}},
+        "frac":  {"type": "integer", "rules": {"min": {"$number": "-2.5E-1"}, "max": {"$number": "0.30000000000000000001"}}},
+        "vast":  {"type": "decimal", "rules": {"min": {"$number": "-1e400"}, "max": {"$number": "1e400"}}}}})");
+    auto verdict = [&](const std::string &property, const std::string &text) {
+        return verdict_with_number_texts(create_of("exact", {{property, NumberTextReader::number(text)}}));
+    };
+    EXPECT_EQ(verdict("big", "9007199254740993"), "VALID");
+    EXPECT_EQ(verdict("big", "9007199254740994"),
+              "INVALID_VALUE: operation 0: create.data.big: value 9007199254740994 is greater than max 9007199254740993");
+    EXPECT_EQ(verdict("third", "0.3"), "VALID");
+    EXPECT_EQ(verdict("third", "0.30000000000000000000"), "VALID");
+    EXPECT_EQ(verdict("third", "0.30000000000000000001"),
+              "INVALID_VALUE: operation 0: create.data.third: value 0.30000000000000000001 is greater than max 0.3");
+    EXPECT_EQ(verdict("third", "0.1"), "VALID");
+    EXPECT_EQ(verdict("third", "0.0999999999999999999999999"),
+              "INVALID_VALUE: operation 0: create.data.third: value 0.0999999999999999999999999 is less than min 0.1");
+    EXPECT_EQ(verdict("kilo", "1000"), "VALID");
+    EXPECT_EQ(verdict("kilo", "1000.0000000000000000001"),
+              "INVALID_VALUE: operation 0: create.data.kilo: value 1000.0000000000000000001 is greater than max 1e3");
+    EXPECT_EQ(verdict("frac", "0"), "VALID");
+    EXPECT_EQ(verdict("frac", "-1"), "INVALID_VALUE: operation 0: create.data.frac: value -1 is less than min -2.5E-1");
+    EXPECT_EQ(verdict("frac", "1"),
+              "INVALID_VALUE: operation 0: create.data.frac: value 1 is greater than max 0.30000000000000000001");
+    const std::string e400 = "1" + repeat("0", 400);
+    EXPECT_EQ(verdict("vast", e400), "VALID");
+    EXPECT_EQ(verdict("vast", "-" + e400), "VALID");
+    EXPECT_EQ(verdict("vast", e400 + ".5"),
+              "INVALID_VALUE: operation 0: create.data.vast: value 1000000000000000000000000000000000000000... is "
+              "greater than max 1e400");
 }
 
 TEST_F(RuleTest, LengthsCountCharactersNotBytes)
