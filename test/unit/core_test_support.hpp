@@ -107,20 +107,12 @@ public:
 private:
     static const json &target(const JsonNode &node) { return *static_cast<const json *>(node.data()); }
 
+    // An object {"$number": "<text>"} is a number; everything else as NlohmannReader sees it.
     static JsonKind kind_of(const json &value)
     {
-        switch (value.type()) {
-        case json::value_t::boolean: return JsonKind::Boolean;
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned:
-        case json::value_t::number_float: return JsonKind::Number;
-        case json::value_t::string: return JsonKind::String;
-        case json::value_t::array: return JsonKind::Array;
-        case json::value_t::object:
-            return value.size() == 1 && value.contains("$number") && value["$number"].is_string() ? JsonKind::Number
-                                                                                                  : JsonKind::Object;
-        default: return JsonKind::Null;
-        }
+        if (value.is_object() && value.size() == 1 && value.contains("$number") && value["$number"].is_string())
+            return JsonKind::Number;
+        return json_kind_of(value);
     }
 };
 

@@ -893,32 +893,36 @@ TEST_F(RuleTest, BoundsCompareExactlyAndAreQuotedAsWritten)
         "kilo":  {"type": "decimal", "rules": {"max": {"$number": "1e3"}}},
         "frac":  {"type": "integer", "rules": {"min": {"$number": "-2.5E-1"}, "max": {"$number": "0.30000000000000000001"}}},
         "vast":  {"type": "decimal", "rules": {"min": {"$number": "-1e400"}, "max": {"$number": "1e400"}}}}})");
-    auto verdict = [&](const std::string &property, const std::string &text) {
-        return verdict_with_number_texts(create_of("exact", {{property, NumberTextReader::number(text)}}));
-    };
-    EXPECT_EQ(verdict("big", "9007199254740993"), "VALID");
-    EXPECT_EQ(verdict("big", "9007199254740994"),
-              "INVALID_VALUE: operation 0: create.data.big: value 9007199254740994 is greater than max 9007199254740993");
-    EXPECT_EQ(verdict("third", "0.3"), "VALID");
-    EXPECT_EQ(verdict("third", "0.30000000000000000000"), "VALID");
-    EXPECT_EQ(verdict("third", "0.30000000000000000001"),
-              "INVALID_VALUE: operation 0: create.data.third: value 0.30000000000000000001 is greater than max 0.3");
-    EXPECT_EQ(verdict("third", "0.1"), "VALID");
-    EXPECT_EQ(verdict("third", "0.0999999999999999999999999"),
-              "INVALID_VALUE: operation 0: create.data.third: value 0.0999999999999999999999999 is less than min 0.1");
-    EXPECT_EQ(verdict("kilo", "1000"), "VALID");
-    EXPECT_EQ(verdict("kilo", "1000.0000000000000000001"),
-              "INVALID_VALUE: operation 0: create.data.kilo: value 1000.0000000000000000001 is greater than max 1e3");
-    EXPECT_EQ(verdict("frac", "0"), "VALID");
-    EXPECT_EQ(verdict("frac", "-1"), "INVALID_VALUE: operation 0: create.data.frac: value -1 is less than min -2.5E-1");
-    EXPECT_EQ(verdict("frac", "1"),
-              "INVALID_VALUE: operation 0: create.data.frac: value 1 is greater than max 0.30000000000000000001");
     const std::string e400 = "1" + repeat("0", 400);
-    EXPECT_EQ(verdict("vast", e400), "VALID");
-    EXPECT_EQ(verdict("vast", "-" + e400), "VALID");
-    EXPECT_EQ(verdict("vast", e400 + ".5"),
-              "INVALID_VALUE: operation 0: create.data.vast: value 1000000000000000000000000000000000000000... is "
-              "greater than max 1e400");
+    expect_cases(
+        {
+            {"big 9007199254740993", "VALID"},
+            {"big 9007199254740994",
+             "INVALID_VALUE: operation 0: create.data.big: value 9007199254740994 is greater than max 9007199254740993"},
+            {"third 0.3", "VALID"},
+            {"third 0.30000000000000000000", "VALID"},
+            {"third 0.30000000000000000001",
+             "INVALID_VALUE: operation 0: create.data.third: value 0.30000000000000000001 is greater than max 0.3"},
+            {"third 0.1", "VALID"},
+            {"third 0.0999999999999999999999999",
+             "INVALID_VALUE: operation 0: create.data.third: value 0.0999999999999999999999999 is less than min 0.1"},
+            {"kilo 1000", "VALID"},
+            {"kilo 1000.0000000000000000001",
+             "INVALID_VALUE: operation 0: create.data.kilo: value 1000.0000000000000000001 is greater than max 1e3"},
+            {"frac 0", "VALID"},
+            {"frac -1", "INVALID_VALUE: operation 0: create.data.frac: value -1 is less than min -2.5E-1"},
+            {"frac 1", "INVALID_VALUE: operation 0: create.data.frac: value 1 is greater than max 0.30000000000000000001"},
+            {"vast " + e400, "VALID"},
+            {"vast -" + e400, "VALID"},
+            {"vast " + e400 + ".5",
+             "INVALID_VALUE: operation 0: create.data.vast: value 1000000000000000000000000000000000000000... is greater "
+             "than max 1e400"},
+        },
+        [&](const std::string &input) {
+            size_t space = input.find(' ');
+            return verdict_with_number_texts(
+                create_of("exact", {{input.substr(0, space), NumberTextReader::number(input.substr(space + 1))}}));
+        });
 }
 
 TEST_F(RuleTest, LengthsCountCharactersNotBytes)
