@@ -64,7 +64,6 @@ SELECT label, pg_temp.define('p', d) AS result FROM (VALUES
   ('negative minLength',       '{"properties": {"a": {"type": "symbol", "rules": {"minLength": -1}}}}'),
   ('fractional maxItems',      '{"properties": {"a": {"type": "array", "items": {"type": "symbol"}, "rules": {"maxItems": 1.5}}}}'),
   ('min as a string',          '{"properties": {"a": {"type": "decimal", "rules": {"min": "0"}}}}'),
-  ('max 1e400',                '{"properties": {"a": {"type": "decimal", "rules": {"max": 1e400}}}}'),
   ('empty enum',               '{"properties": {"a": {"type": "code", "rules": {"enum": []}}}}'),
   ('enum 1.5 on integer',      '{"properties": {"a": {"type": "integer", "rules": {"enum": [1, 1.5]}}}}'),
   ('enum "1" on integer',      '{"properties": {"a": {"type": "integer", "rules": {"enum": ["1"]}}}}'),

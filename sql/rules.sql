@@ -31,12 +31,12 @@ SELECT bulk.define_profile('r', '{"properties": {
   "nest":  {"type": "object", "properties": {"inner": {"type": "integer", "rules": {"required": true, "min": 1}}}}
 }}');
 
--- Dry run of one CREATE of an "r" resource with data `data`: 'VALID' or "ERROR_TYPE: message".
-CREATE FUNCTION pg_temp.check(data jsonb) RETURNS text LANGUAGE sql AS $$
+-- Dry run of one CREATE of a resource of type `type` with data `data`: 'VALID' or "ERROR_TYPE: message".
+CREATE FUNCTION pg_temp.check(data jsonb, type text DEFAULT 'r') RETURNS text LANGUAGE sql AS $$
   SELECT CASE r->>'status' WHEN 'VALID' THEN 'VALID'
          ELSE (r#>>'{receipts,0,error,type}') || ': ' || (r#>>'{receipts,0,error,message}') END
     FROM bulk.validate_resources(jsonb_build_object('operations', jsonb_build_array(jsonb_build_object(
-         'action', 'CREATE', 'create', jsonb_build_object('type', 'r', 'data', data))))) r
+         'action', 'CREATE', 'create', jsonb_build_object('type', type, 'data', data))))) r
 $$;
 -- The same for data {"req": "x", <member>}, so that only the member under test can fail.
 CREATE FUNCTION pg_temp.check_member(member text) RETURNS text LANGUAGE sql AS $$
@@ -62,10 +62,33 @@ SELECT m AS member, pg_temp.check_member(m) FROM (VALUES
   ('"frac": 0'), ('"frac": 1'), ('"frac": 2'), ('"frac": 3'),
   ('"big": 9007199254740992'), ('"big": 9007199254740993'), ('"big": -9223372036854775808'),
   ('"huge": 9223372036854775807'), ('"huge": -9223372036854775808')) t(m);
--- Decimals compare as doubles; a number beyond the double range is beyond every bound.
+-- Decimals compare exactly too; the bound is quoted as the stored definition holds it (0.0000001).
 SELECT m AS member, pg_temp.check_member(m) FROM (VALUES
   ('"score": -1.5'), ('"score": 2.25'), ('"score": 0'), ('"score": 2.2500001'), ('"score": -1.51'), ('"score": 3'),
   ('"score": 1e400'), ('"score": -1e400'), ('"tiny": 0.0000001'), ('"tiny": 0.00000009'), ('"tiny": 0')) t(m);
+
+-- Issue 12: bounds compare exactly with the value as written, never rounded through a double, and messages quote
+-- the bound as the stored definition holds it. jsonb keeps 0.3 and 0.30000000000000000001 as written but stores
+-- 1e3 as 1000 and 2.5E-1 as 0.25, so those bounds are quoted as 1000 and 0.25.
+SELECT bulk.define_profile('exact', '{"properties": {
+  "big":   {"type": "integer", "rules": {"max": 9007199254740993}},
+  "third": {"type": "decimal", "rules": {"min": 0.1, "max": 0.3}},
+  "kilo":  {"type": "decimal", "rules": {"min": 2.5E-1, "max": 1e3}},
+  "fine":  {"type": "integer", "rules": {"min": -0, "max": 0.30000000000000000001}},
+  "vast":  {"type": "decimal", "rules": {"min": -1e400, "max": 1e400}}}}');
+SELECT p AS property, definition #> ARRAY['properties', p, 'rules'] AS stored_rules
+  FROM bulk.profiles, unnest(ARRAY['big', 'third', 'kilo', 'fine']) p WHERE key = 'exact';
+SELECT m AS member, pg_temp.check(('{' || m || '}')::jsonb, 'exact') FROM (VALUES
+  ('"big": 9007199254740993'), ('"big": 9007199254740994'),
+  ('"third": 0.3'), ('"third": 0.300000000000000000000'), ('"third": 0.30000000000000000001'),
+  ('"third": 0.1'), ('"third": 0.0999999999999999999999999'), ('"third": 1e-1'),
+  ('"kilo": 1000'), ('"kilo": 1e3'), ('"kilo": 1000.0000000000000000001'), ('"kilo": 0.25'), ('"kilo": 0.2499999999999999999999'),
+  ('"fine": 0'), ('"fine": -1'), ('"fine": 1'),
+  ('"vast": 1e400'), ('"vast": -1e400'), ('"vast": 1.0000000000000000000000000000001e400')) t(m);
+-- The whole receipt of the first defect: the value the author allowed is valid, the next one names the bound.
+SELECT bulk.validate_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "exact", "data": {"big": 9007199254740993}}},
+  {"action": "CREATE", "create": {"type": "exact", "data": {"big": 9007199254740994}}}]}');
 
 --
 -- minLength / maxLength: counted in characters (Unicode code points), not bytes.

@@ -2,8 +2,6 @@
 #include "core/data_validator.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 
 #include "core/json_text.hpp"
 #include "core/value_checks.hpp"
@@ -20,44 +18,6 @@ namespace {
 std::string got(const JsonNode &value)
 {
     return std::string("got ") + json_kind_name(value.kind());
-}
-
-// The shortest text that reads back as the bound: "0.5", "1e-07", "9007199254740992" (never "0." or "1e+20.").
-std::string format_bound(double bound)
-{
-    char buffer[32];
-    auto result = std::to_chars(buffer, buffer + sizeof(buffer), bound);
-    return std::string(buffer, result.ptr);
-}
-
-// A number's text for messages: at most 40 characters, "..." marking a cut (1e400 is 401 digits in jsonb).
-std::string number_excerpt(const std::string &text)
-{
-    return text.size() <= 40 ? text : text.substr(0, 40) + "...";
-}
-
-// Exact comparisons of an int64 with a bound. Converting the integer to double would round it above 2^53
-// (9007199254740993 would pass a max of 9007199254740992); ceil/floor of the bound compare exactly instead.
-constexpr double two_to_63 = 9223372036854775808.0;
-
-bool integer_below(int64_t value, double bound)
-{
-    double ceiling = std::ceil(bound);
-    if (ceiling >= two_to_63)
-        return true;
-    if (ceiling < -two_to_63)
-        return false;
-    return value < static_cast<int64_t>(ceiling);
-}
-
-bool integer_above(int64_t value, double bound)
-{
-    double floor = std::floor(bound);
-    if (floor >= two_to_63)
-        return false;
-    if (floor < -two_to_63)
-        return true;
-    return value > static_cast<int64_t>(floor);
 }
 
 // What a text type accepts, for messages; nullptr for types with no format.
@@ -201,10 +161,10 @@ void DataValidator::validate_number(const PropertySpec &spec, const JsonNode &va
     }
     const Rules &rules = spec.rules;
     bool is_int = spec.type == DataType::Integer;
-    if (rules.min && (is_int ? integer_below(number.integer, *rules.min) : number.value < *rules.min))
-        fail_at(ErrorType::InvalidValue, path, "value " + number_excerpt(text) + " is less than min " + format_bound(*rules.min));
-    if (rules.max && (is_int ? integer_above(number.integer, *rules.max) : number.value > *rules.max))
-        fail_at(ErrorType::InvalidValue, path, "value " + number_excerpt(text) + " is greater than max " + format_bound(*rules.max));
+    if (rules.min && compare_to_bound(text, number.fits_int64, number.integer, *rules.min) < 0)
+        fail_at(ErrorType::InvalidValue, path, "value " + number_excerpt(text) + " is less than min " + number_excerpt(rules.min->text));
+    if (rules.max && compare_to_bound(text, number.fits_int64, number.integer, *rules.max) > 0)
+        fail_at(ErrorType::InvalidValue, path, "value " + number_excerpt(text) + " is greater than max " + number_excerpt(rules.max->text));
     if (is_int && !rules.enum_values.empty() &&
         std::find(rules.enum_values.begin(), rules.enum_values.end(), std::to_string(number.integer)) ==
             rules.enum_values.end())

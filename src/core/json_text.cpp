@@ -56,4 +56,10 @@ std::string quote_excerpt(std::string_view text, size_t max_chars)
     return out;
 }
 
+// Number texts are ASCII, so a byte cut is a character cut.
+std::string number_excerpt(std::string_view text)
+{
+    return text.size() <= 40 ? std::string(text) : std::string(text.substr(0, 40)) + "...";
+}
+
 } // namespace pg_bulk

@@ -13,8 +13,9 @@ const json &target(const JsonNode &node)
 {
     return *static_cast<const json *>(node.data());
 }
+} // namespace
 
-JsonKind kind_of(const json &value)
+JsonKind json_kind_of(const json &value)
 {
     switch (value.type()) {
     case json::value_t::boolean: return JsonKind::Boolean;
@@ -27,11 +28,10 @@ JsonKind kind_of(const json &value)
     default: return JsonKind::Null;
     }
 }
-} // namespace
 
 JsonNode NlohmannReader::node(const json &value) const
 {
-    return JsonNode(this, kind_of(value), &value, 0);
+    return JsonNode(this, json_kind_of(value), &value, 0);
 }
 
 bool NlohmannReader::boolean(const JsonNode &node) const

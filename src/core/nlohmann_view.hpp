@@ -7,6 +7,9 @@
 
 namespace pg_bulk {
 
+// The kind of a value as the views report it (all three number types are Number).
+JsonKind json_kind_of(const nlohmann::json &value);
+
 class NlohmannReader final : public JsonReader {
 public:
     // A node for a value owned by the caller; it must outlive every node made from it.

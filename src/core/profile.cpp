@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/decimal_compare.hpp"
+
 namespace pg_bulk {
 
 namespace {
@@ -110,6 +112,14 @@ bool is_valid_client_id(std::string_view id)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
                c == ':' || c == '-';
     });
+}
+
+// Two int64s need no text: the common case of integer properties with integer bounds reads no digits twice.
+int compare_to_bound(std::string_view text, bool fits_int64, int64_t integer, const NumberBound &bound)
+{
+    if (fits_int64 && bound.fits_int64)
+        return (integer > bound.integer) - (integer < bound.integer);
+    return decimal::compare(text, bound.text);
 }
 
 } // namespace pg_bulk

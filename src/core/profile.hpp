@@ -2,6 +2,7 @@
 // Built once per profile version by profile_compiler.cpp and cached per backend.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,9 +22,20 @@ std::optional<DataType> data_type_from_name(std::string_view name);
 // Types whose values are JSON strings checked by length, enum and pattern rules.
 bool is_text_type(DataType type);
 
+// A min or max rule: the number as the definition holds it, compared exactly (decimal_compare.hpp).
+struct NumberBound {
+    std::string text;         // what the JSON view reads: jsonb's numeric text in the server ("1e3" is "1000")
+    bool fits_int64 = false;  // an integer in int64 range, so int64 values compare without reading text
+    int64_t integer = 0;      // its value when fits_int64
+};
+
+// Orders a number against a bound exactly: negative, 0 or positive as it is below, equal to or above it.
+// text is a JSON number's text; fits_int64 and integer as checks::parse_number gives them, for the fast path.
+int compare_to_bound(std::string_view text, bool fits_int64, int64_t integer, const NumberBound &bound);
+
 struct Rules {
     bool required = false;
-    std::optional<double> min, max;
+    std::optional<NumberBound> min, max;
     std::optional<size_t> min_length, max_length;
     std::optional<size_t> min_items, max_items;
     std::vector<std::string> enum_values;  // strings, or integers as canonical decimal text

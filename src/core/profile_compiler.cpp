@@ -3,7 +3,6 @@
 #include "core/profile_compiler.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <initializer_list>
 
 #include "core/json_text.hpp"
@@ -45,12 +44,6 @@ void expect_only_keys(const JsonNode &object, std::initializer_list<std::string_
     }
 }
 
-// A number's text for messages: at most 40 characters, "..." marking a cut (1e400 is 401 digits in jsonb).
-std::string number_excerpt(const std::string &text)
-{
-    return text.size() <= 40 ? text : text.substr(0, 40) + "...";
-}
-
 size_t read_count(const JsonNode &node, const std::string &path)
 {
     if (node.is(JsonKind::Number)) {
@@ -61,13 +54,15 @@ size_t read_count(const JsonNode &node, const std::string &path)
     fail(path, "expected a non-negative integer, " + (node.is(JsonKind::Number) ? "got " + number_excerpt(node.number_text()) : got(node)));
 }
 
-double read_bound(const JsonNode &node, const std::string &path)
+// Any finite number, kept as the view reads it: comparisons are exact, so 1e400 is a bound like any other.
+NumberBound read_bound(const JsonNode &node, const std::string &path)
 {
     expect_kind(node, JsonKind::Number, path);
-    auto number = checks::parse_number(node.number_text());
-    if (!number.finite || number.value == HUGE_VAL || number.value == -HUGE_VAL)
-        fail(path, "expected a finite number, got " + number_excerpt(node.number_text()));
-    return number.value;
+    std::string text = node.number_text();
+    auto number = checks::parse_number(text);
+    if (!number.finite)
+        fail(path, "expected a finite number, got " + number_excerpt(text));
+    return NumberBound{std::move(text), number.fits_int64, number.integer};
 }
 
 void read_enum(const JsonNode &node, DataType type, const std::string &path, Rules &rules)
@@ -140,7 +135,7 @@ Rules compile_rules(const JsonNode &node, DataType type, bool is_item, const std
             fail(path, "unknown rule " + quote_excerpt(rule));
         }
     }
-    if (rules.min && rules.max && *rules.min > *rules.max)
+    if (rules.min && rules.max && compare_to_bound(rules.min->text, rules.min->fits_int64, rules.min->integer, *rules.max) > 0)
         fail(path, "min is greater than max");
     check_order(rules.min_length, rules.max_length, path, "minLength", "maxLength");
     check_order(rules.min_items, rules.max_items, path, "minItems", "maxItems");

@@ -16,6 +16,8 @@
 //     and stores it in jsonb);
 //   - a REJECTED document is not valid JSON, or has not exactly one receipt per operation, or its FAILURE
 //     receipts are not the rejected operations; rejected operations are out of order;
+//   - decimal::compare, on number texts found in the raw input, is not reflexive or antisymmetric, or disagrees
+//     with distinct doubles or int64s (see check_decimal_order);
 //   - anything other than DefinitionError (compiling) or RequestError (validating) is thrown: it escapes
 //     the target, which libFuzzer reports as a crash.
 //
@@ -34,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/decimal_compare.hpp"
 #include "core/errors.hpp"
 #include "core/nlohmann_view.hpp"
 #include "core/operation.hpp"
@@ -41,6 +44,7 @@
 #include "core/profile_compiler.hpp"
 #include "core/relationship.hpp"
 #include "core/request.hpp"
+#include "core/value_checks.hpp"
 
 namespace {
 
@@ -308,11 +312,61 @@ void validate_with(const JsonNode &request, const OperationValidator &validator)
     trace(document.size() > 3000 ? document.substr(0, 3000) + "..." : document);
 }
 
+// The first few runs of number characters in the raw input that are JSON numbers, with their texts as written
+// (nlohmann keeps no text and refuses numbers beyond double, so the order is fuzzed on the bytes themselves).
+std::vector<std::string_view> number_texts(std::string_view input)
+{
+    constexpr size_t max_texts = 8;
+    std::vector<std::string_view> texts;
+    size_t pos = 0;
+    while (pos < input.size() && texts.size() < max_texts) {
+        size_t end = input.find_first_not_of("-+.eE0123456789", pos);
+        end = end == std::string_view::npos ? input.size() : end;
+        std::string_view run = input.substr(pos, end - pos);
+        auto number = checks::parse_number(run);
+        if (number.valid && number.finite)
+            texts.push_back(run);
+        pos = end == pos ? end + 1 : end;
+    }
+    return texts;
+}
+
+int sign_of(int order)
+{
+    return (order > 0) - (order < 0);
+}
+
+// decimal::compare is an order that agrees with int64 and with double wherever those are exact: it must be
+// reflexive and antisymmetric, ignore a trailing zero of a fraction, and agree with distinct doubles and int64s.
+void check_decimal_order(std::string_view input)
+{
+    std::vector<std::string_view> texts = number_texts(input);
+    for (std::string_view a : texts) {
+        if (decimal::compare(a, a) != 0)
+            broken_promise("decimal::compare: a number differs from itself", a);
+        if (a.find_first_of("eE") == std::string_view::npos && a.find('.') != std::string_view::npos &&
+            decimal::compare(a, std::string(a) + "0") != 0)
+            broken_promise("decimal::compare: a trailing zero changed the value", a);
+        for (std::string_view b : texts) {
+            int order = sign_of(decimal::compare(a, b));
+            if (order != -sign_of(decimal::compare(b, a)))
+                broken_promise("decimal::compare: not antisymmetric", std::string(a) + " vs " + std::string(b));
+            auto left = checks::parse_number(a), right = checks::parse_number(b);
+            bool doubles_differ = left.value != right.value && left.value == left.value && right.value == right.value;
+            if (doubles_differ && order != (left.value < right.value ? -1 : 1))
+                broken_promise("decimal::compare: disagrees with double", std::string(a) + " vs " + std::string(b));
+            if (left.fits_int64 && right.fits_int64 && order != (left.integer > right.integer) - (left.integer < right.integer))
+                broken_promise("decimal::compare: disagrees with int64", std::string(a) + " vs " + std::string(b));
+        }
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     std::string_view input(reinterpret_cast<const char *>(data), size);
+    check_decimal_order(input);
     size_t newline = input.find('\n');
     if (newline == std::string_view::npos)
         return 0;

@@ -65,69 +65,6 @@ private:
     std::map<std::string, std::regex> compiled_;
 };
 
-// Answers kind_of for one profile being defined (with its new kind) and asks `base` for the others,
-// as the server does: a CONTAINED profile may then contain itself, a ROOT one is refused.
-class KindsWithDefinition final : public ProfileKinds {
-public:
-    KindsWithDefinition(const ProfileKinds &base, std::string_view key, ProfileKind kind)
-        : base_(base), key_(key), kind_(kind) {}
-
-    std::optional<ProfileKind> kind_of(std::string_view key) const override
-    {
-        return key == key_ ? std::optional<ProfileKind>(kind_) : base_.kind_of(key);
-    }
-
-private:
-    const ProfileKinds &base_;
-    std::string_view key_;
-    ProfileKind kind_;
-};
-
-// Compiled profiles by key: the per-backend profile cache of the server, without a server.
-class InMemoryProfiles final : public ProfileCatalog, public ProfileKinds {
-public:
-    // Compiles a definition (throwing DefinitionError) and stores the profile, replacing one of the same key.
-    const Profile &define_json(std::string_view key, const json &definition, ProfileKind kind = ProfileKind::Root)
-    {
-        NlohmannReader reader;
-        KindsWithDefinition kinds(*this, key, kind);
-        Profile profile = compile_profile(key, kind, reader.node(definition), kinds, patterns);
-        Profile &stored = profiles_[std::string(key)];
-        stored = std::move(profile);
-        return stored;
-    }
-
-    const Profile &define(std::string_view key, std::string_view definition_text,
-                          ProfileKind kind = ProfileKind::Root)
-    {
-        return define_json(key, json::parse(definition_text), kind);
-    }
-
-    void drop(std::string_view key)
-    {
-        auto it = profiles_.find(key);
-        if (it != profiles_.end())
-            profiles_.erase(it);
-    }
-
-    const Profile *find(std::string_view key) const override
-    {
-        auto it = profiles_.find(key);
-        return it == profiles_.end() ? nullptr : &it->second;
-    }
-
-    std::optional<ProfileKind> kind_of(std::string_view key) const override
-    {
-        const Profile *profile = find(key);
-        return profile ? std::optional<ProfileKind>(profile->kind) : std::nullopt;
-    }
-
-    RegexPatternEngine patterns;
-
-private:
-    std::map<std::string, Profile, std::less<>> profiles_;
-};
-
 // A reader over nlohmann::json in which an object {"$number": "<text>"} is a number whose text is exactly
 // <text>. jsonb hands the validator numbers nlohmann cannot hold as written (1e400 arrives as 401 digits,
 // 123456789012345678901234567890 as those digits); this reader lets tests feed those texts. Everything else
@@ -170,21 +107,90 @@ public:
 private:
     static const json &target(const JsonNode &node) { return *static_cast<const json *>(node.data()); }
 
+    // An object {"$number": "<text>"} is a number; everything else as NlohmannReader sees it.
     static JsonKind kind_of(const json &value)
     {
-        switch (value.type()) {
-        case json::value_t::boolean: return JsonKind::Boolean;
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned:
-        case json::value_t::number_float: return JsonKind::Number;
-        case json::value_t::string: return JsonKind::String;
-        case json::value_t::array: return JsonKind::Array;
-        case json::value_t::object:
-            return value.size() == 1 && value.contains("$number") && value["$number"].is_string() ? JsonKind::Number
-                                                                                                  : JsonKind::Object;
-        default: return JsonKind::Null;
-        }
+        if (value.is_object() && value.size() == 1 && value.contains("$number") && value["$number"].is_string())
+            return JsonKind::Number;
+        return json_kind_of(value);
     }
+};
+
+// Answers kind_of for one profile being defined (with its new kind) and asks `base` for the others,
+// as the server does: a CONTAINED profile may then contain itself, a ROOT one is refused.
+class KindsWithDefinition final : public ProfileKinds {
+public:
+    KindsWithDefinition(const ProfileKinds &base, std::string_view key, ProfileKind kind)
+        : base_(base), key_(key), kind_(kind) {}
+
+    std::optional<ProfileKind> kind_of(std::string_view key) const override
+    {
+        return key == key_ ? std::optional<ProfileKind>(kind_) : base_.kind_of(key);
+    }
+
+private:
+    const ProfileKinds &base_;
+    std::string_view key_;
+    ProfileKind kind_;
+};
+
+// Compiled profiles by key: the per-backend profile cache of the server, without a server.
+class InMemoryProfiles final : public ProfileCatalog, public ProfileKinds {
+public:
+    // Compiles a definition (throwing DefinitionError) and stores the profile, replacing one of the same key.
+    const Profile &define_json(std::string_view key, const json &definition, ProfileKind kind = ProfileKind::Root)
+    {
+        NlohmannReader reader;
+        return compile_and_store(key, reader.node(definition), kind);
+    }
+
+    // The same through NumberTextReader, so that bounds can carry texts nlohmann would round ({"$number": "0.3"}).
+    const Profile &define_with_number_texts(std::string_view key, std::string_view definition_text,
+                                            ProfileKind kind = ProfileKind::Root)
+    {
+        json definition = json::parse(definition_text);
+        NumberTextReader reader;
+        return compile_and_store(key, reader.node(definition), kind);
+    }
+
+    const Profile &define(std::string_view key, std::string_view definition_text,
+                          ProfileKind kind = ProfileKind::Root)
+    {
+        return define_json(key, json::parse(definition_text), kind);
+    }
+
+    void drop(std::string_view key)
+    {
+        auto it = profiles_.find(key);
+        if (it != profiles_.end())
+            profiles_.erase(it);
+    }
+
+    const Profile *find(std::string_view key) const override
+    {
+        auto it = profiles_.find(key);
+        return it == profiles_.end() ? nullptr : &it->second;
+    }
+
+    std::optional<ProfileKind> kind_of(std::string_view key) const override
+    {
+        const Profile *profile = find(key);
+        return profile ? std::optional<ProfileKind>(profile->kind) : std::nullopt;
+    }
+
+    RegexPatternEngine patterns;
+
+private:
+    const Profile &compile_and_store(std::string_view key, const JsonNode &definition, ProfileKind kind)
+    {
+        KindsWithDefinition kinds(*this, key, kind);
+        Profile profile = compile_profile(key, kind, definition, kinds, patterns);
+        Profile &stored = profiles_[std::string(key)];
+        stored = std::move(profile);
+        return stored;
+    }
+
+    std::map<std::string, Profile, std::less<>> profiles_;
 };
 
 // `count` copies of text.

@@ -835,9 +835,10 @@ TEST_F(RuleTest, IntegerBoundsAtTheEdgesOfInt64)
         "below": {"type": "integer", "rules": {"max": -1e19}},
         "bottom": {"type": "integer", "rules": {"max": -9223372036854775808}},
         "halves": {"type": "integer", "rules": {"min": -0.5, "max": 0.5}}}})");
-    // 2^63 - 1 is no double: the bound reads as 2^63, above every int64.
-    EXPECT_EQ(check("edges", R"({"top": 9223372036854775807})"),
-              "INVALID_VALUE: operation 0: create.data.top: value 9223372036854775807 is less than min 9223372036854775808");
+    // 2^63 - 1 is no double, but bounds compare exactly: the bound is 2^63 - 1 itself.
+    EXPECT_EQ(check("edges", R"({"top": 9223372036854775807})"), "VALID");
+    EXPECT_EQ(check("edges", R"({"top": 9223372036854775806})"),
+              "INVALID_VALUE: operation 0: create.data.top: value 9223372036854775806 is less than min 9223372036854775807");
     EXPECT_EQ(check("edges", R"({"above": 9223372036854775807})"),
               "INVALID_VALUE: operation 0: create.data.above: value 9223372036854775807 is less than min 1e+19");
     EXPECT_EQ(check("edges", R"({"below": -9223372036854775808})"),
@@ -881,6 +882,47 @@ TEST_F(RuleTest, MinAndMaxOfDecimals)
     // Through nlohmann, the same doubles with nlohmann's text.
     EXPECT_EQ(check_member(R"("tiny": 0.00000009)"),
               "INVALID_VALUE: operation 0: create.data.tiny: value 9e-08 is less than min 1e-07");
+}
+
+// Issue 12: bounds compare exactly with the value as written and are quoted as the definition holds them.
+TEST_F(RuleTest, BoundsCompareExactlyAndAreQuotedAsWritten)
+{
+    profiles.define_with_number_texts("exact", R"({"properties": {
+        "big":   {"type": "integer", "rules": {"max": {"$number": "9007199254740993"}}},
+        "third": {"type": "decimal", "rules": {"min": {"$number": "0.1"}, "max": {"$number": "0.3"}}},
+        "kilo":  {"type": "decimal", "rules": {"max": {"$number": "1e3"}}},
+        "frac":  {"type": "integer", "rules": {"min": {"$number": "-2.5E-1"}, "max": {"$number": "0.30000000000000000001"}}},
+        "vast":  {"type": "decimal", "rules": {"min": {"$number": "-1e400"}, "max": {"$number": "1e400"}}}}})");
+    const std::string e400 = "1" + repeat("0", 400);
+    expect_cases(
+        {
+            {"big 9007199254740993", "VALID"},
+            {"big 9007199254740994",
+             "INVALID_VALUE: operation 0: create.data.big: value 9007199254740994 is greater than max 9007199254740993"},
+            {"third 0.3", "VALID"},
+            {"third 0.30000000000000000000", "VALID"},
+            {"third 0.30000000000000000001",
+             "INVALID_VALUE: operation 0: create.data.third: value 0.30000000000000000001 is greater than max 0.3"},
+            {"third 0.1", "VALID"},
+            {"third 0.0999999999999999999999999",
+             "INVALID_VALUE: operation 0: create.data.third: value 0.0999999999999999999999999 is less than min 0.1"},
+            {"kilo 1000", "VALID"},
+            {"kilo 1000.0000000000000000001",
+             "INVALID_VALUE: operation 0: create.data.kilo: value 1000.0000000000000000001 is greater than max 1e3"},
+            {"frac 0", "VALID"},
+            {"frac -1", "INVALID_VALUE: operation 0: create.data.frac: value -1 is less than min -2.5E-1"},
+            {"frac 1", "INVALID_VALUE: operation 0: create.data.frac: value 1 is greater than max 0.30000000000000000001"},
+            {"vast " + e400, "VALID"},
+            {"vast -" + e400, "VALID"},
+            {"vast " + e400 + ".5",
+             "INVALID_VALUE: operation 0: create.data.vast: value 1000000000000000000000000000000000000000... is greater "
+             "than max 1e400"},
+        },
+        [&](const std::string &input) {
+            size_t space = input.find(' ');
+            return verdict_with_number_texts(
+                create_of("exact", {{input.substr(0, space), NumberTextReader::number(input.substr(space + 1))}}));
+        });
 }
 
 TEST_F(RuleTest, LengthsCountCharactersNotBytes)
