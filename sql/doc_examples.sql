@@ -57,6 +57,11 @@ SELECT bulk.submit_relationships('{"operations": [
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+SELECT m -> 'counts' AS counts, m -> 'errors' AS errors
+  FROM bulk.metrics((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) m;
+SELECT bulk.pause() ->> 'paused' AS paused;
+SELECT count(*) AS held FROM bulk.queue WHERE paused IS NOT NULL;
+SELECT bulk.resume() ->> 'paused' AS paused;
 CREATE TABLE staging_providers (action text, type text, id text, data jsonb);
 INSERT INTO staging_providers VALUES
   ('UPSERT', 'provider', 'p7', '{"name": "Grace"}'),

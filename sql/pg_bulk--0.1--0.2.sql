@@ -22,11 +22,93 @@ DROP POLICY own_loads ON bulk.loads;
 DROP VIEW bulk.queue;
 ALTER TABLE bulk.tasks ALTER COLUMN submitted_by TYPE regrole;
 ALTER TABLE bulk.loads ALTER COLUMN submitted_by TYPE regrole;
+ALTER TABLE bulk.tasks ADD COLUMN paused_at timestamptz;
+
+-------------------------------------------------------------------------------------------------
+-- Pausing (DESIGN §5): bulk_admin members pause every task or one, without superuser; stored, so a
+-- pause survives a restart (and a dump). pg_bulk.enabled stays the superuser's switch.
+-------------------------------------------------------------------------------------------------
+-- At most one row: present while every task is paused.
+CREATE TABLE bulk.global_pause (
+    only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    paused_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+
+-- The pause state of everything: {"paused": true, "pausedAt": ...} or {"paused": false}.
+CREATE FUNCTION bulk._global_pause_document() RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT pg_catalog.jsonb_build_object('paused', true, 'pausedAt', g.paused_at)
+                       FROM bulk.global_pause g),
+                    '{"paused": false}')
+$$;
+
+-- The pause state of a task: {"bulkId", "status", "paused"?: "task" | "all", "pausedAt"?}; "all" when
+-- only the global pause holds it. Only a PENDING task is paused.
+CREATE FUNCTION bulk._task_pause_document(bulk_id text) RETURNS jsonb
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'bulkId', t.bulk_id, 'status', t.status,
+        'paused', CASE WHEN t.status OPERATOR(pg_catalog.<>) 'PENDING' THEN NULL
+                       WHEN t.paused_at IS NOT NULL THEN 'task' WHEN g.paused_at IS NOT NULL THEN 'all' END,
+        'pausedAt', CASE WHEN t.status OPERATOR(pg_catalog.=) 'PENDING' THEN coalesce(t.paused_at, g.paused_at) END))
+      FROM bulk.tasks t LEFT JOIN bulk.global_pause g ON true
+     WHERE t.bulk_id OPERATOR(pg_catalog.=) $1
+$$;
+
+-- SECURITY DEFINER: they write what bulk_admin members cannot write directly; EXECUTE is granted to
+-- bulk_admin only.
+CREATE FUNCTION bulk.pause() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO bulk.global_pause DEFAULT VALUES ON CONFLICT (only_row) DO NOTHING;
+    RETURN bulk._global_pause_document();
+END
+$$;
+
+CREATE FUNCTION bulk.resume() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM bulk.global_pause;
+    PERFORM bulk._wake_worker();
+    RETURN bulk._global_pause_document();
+END
+$$;
+
+CREATE FUNCTION bulk.pause(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE bulk.tasks t SET paused_at = coalesce(t.paused_at, pg_catalog.clock_timestamp())
+     WHERE t.bulk_id OPERATOR(pg_catalog.=) pause.bulk_id AND t.status OPERATOR(pg_catalog.=) 'PENDING';
+    IF NOT FOUND AND NOT EXISTS (SELECT FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) pause.bulk_id) THEN
+        PERFORM bulk._raise_unknown_task(pause.bulk_id);
+    END IF;
+    RETURN bulk._task_pause_document(pause.bulk_id);
+END
+$$;
+
+CREATE FUNCTION bulk.resume(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE bulk.tasks t SET paused_at = NULL WHERE t.bulk_id OPERATOR(pg_catalog.=) resume.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(resume.bulk_id);
+    END IF;
+    PERFORM bulk._wake_worker();
+    RETURN bulk._task_pause_document(resume.bulk_id);
+END
+$$;
+
+-- Sets the worker's latch when the calling transaction commits (resume: no wait for the poll).
+CREATE FUNCTION bulk._wake_worker() RETURNS void
+    AS 'MODULE_PATHNAME', 'bulk_wake_worker' LANGUAGE C VOLATILE;
+
 CREATE VIEW bulk.queue WITH (security_invoker = true) AS
     SELECT t.queue_position, t.bulk_id, pg_catalog.pg_get_userbyid(t.submitted_by) AS submitted_by, t.target,
            t.submitted_at, t.started_at, t.operation_count, t.applied_count,
            pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count OPERATOR(pg_catalog./) t.operation_count, 1)
-               AS percent_done
+               AS percent_done,
+           CASE WHEN t.paused_at IS NOT NULL THEN 'task'
+                WHEN EXISTS (SELECT FROM bulk.global_pause) THEN 'all' END AS paused
       FROM bulk.tasks t
      WHERE t.status OPERATOR(pg_catalog.=) 'PENDING'
      ORDER BY t.queue_position;
@@ -39,6 +121,112 @@ CREATE POLICY own_loads ON bulk.loads FOR SELECT
     USING (submitted_by OPERATOR(pg_catalog.=)
                (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
            OR pg_catalog.pg_has_role('bulk_admin', 'USAGE'));
+
+DROP VIEW bulk.workers;
+-- paused: pg_bulk.enabled = off, or bulk.pause().
+CREATE VIEW bulk.workers AS
+    SELECT w.pid, w.database, w.current_task, w.operations_applied, w.last_activity,
+           w.paused OR EXISTS (SELECT FROM bulk.global_pause) AS paused
+      FROM bulk._worker_status() w;
+
+-- Metrics count errors by type, and queue time from the commit; wait refuses to wait for nothing.
+-- queueSeconds counts from submitted_at, the submitting transaction's commit (src/pg/submit_time.cpp).
+CREATE OR REPLACE FUNCTION bulk.metrics(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t bulk.tasks;
+    succeeded bigint;
+    failed bigint;
+    errors jsonb;
+    unfinished bigint;
+    run_seconds numeric;
+BEGIN
+    SELECT * INTO t FROM bulk.tasks WHERE tasks.bulk_id OPERATOR(pg_catalog.=) metrics.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(metrics.bulk_id);
+    END IF;
+    SELECT coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'SUCCESS'), 0),
+           coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'FAILURE'), 0),
+           coalesce(pg_catalog.jsonb_object_agg(c.error_type, c.operations ORDER BY c.error_type)
+                        FILTER (WHERE c.error_type IS NOT NULL), '{}')
+      INTO succeeded, failed, errors
+      FROM (SELECT r.status, r.error ->> 'type' AS error_type,
+                   sum(r.last_seq OPERATOR(pg_catalog.-) r.seq OPERATOR(pg_catalog.+) 1) AS operations
+              FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) t.bulk_id
+             GROUP BY 1, 2) c;
+    unfinished := t.operation_count OPERATOR(pg_catalog.-) succeeded OPERATOR(pg_catalog.-) failed;
+    run_seconds := pg_catalog.date_part('epoch', coalesce(t.finished_at, pg_catalog.clock_timestamp())
+                                                 OPERATOR(pg_catalog.-) t.started_at)::numeric;
+    RETURN pg_catalog.jsonb_build_object(
+        'bulkId', t.bulk_id,
+        'status', t.status,
+        'operations', t.operation_count,
+        'submittedAt', t.submitted_at,
+        'startedAt', t.started_at,
+        'finishedAt', t.finished_at,
+        'queueSeconds', pg_catalog.round(pg_catalog.date_part('epoch', t.started_at OPERATOR(pg_catalog.-) t.submitted_at)::numeric, 6),
+        'runSeconds', pg_catalog.round(run_seconds, 6),
+        'counts', pg_catalog.jsonb_build_object(
+            'PENDING', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN 0 ELSE unfinished END,
+            'SUCCESS', succeeded,
+            'FAILURE', failed,
+            'CANCELLED', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN unfinished ELSE 0 END),
+        'errors', errors,
+        'operationsPerSecond', CASE WHEN run_seconds OPERATOR(pg_catalog.>) 0
+            THEN pg_catalog.round((succeeded OPERATOR(pg_catalog.+) failed) OPERATOR(pg_catalog./) run_seconds, 1) END);
+END
+$$;
+
+-- Whether a row was written by the current transaction (or one of its subtransactions).
+CREATE FUNCTION bulk._written_by_this_transaction(row_xmin xid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'bulk_written_by_this_transaction' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+-- A pending task that this transaction could never see end: raises 55000 instead of waiting out the
+-- timeout. No worker sees a task before the transaction that submitted it commits, and a REPEATABLE
+-- READ or SERIALIZABLE transaction never sees a task end after its first statement.
+CREATE FUNCTION bulk._refuse_hopeless_wait(bulk_id text, row_xmin xid) RETURNS void
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF bulk._written_by_this_transaction(row_xmin) THEN
+        RAISE EXCEPTION 'bulk task % was submitted in this transaction: no worker can apply it before the transaction commits',
+            bulk._quote_excerpt(bulk_id)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Commit the transaction that submitted the task, then wait for it.';
+    END IF;
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'cannot wait for bulk task % in a % transaction: it would never see the task end',
+            bulk._quote_excerpt(bulk_id), pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Wait in a READ COMMITTED transaction, or outside of any transaction block.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION bulk.wait(bulk_id text, timeout interval DEFAULT '30 seconds') RETURNS jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    deadline timestamptz := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) timeout;
+    task_status text;
+    row_xmin xid;
+    seen bigint;
+BEGIN
+    LOOP
+        -- Read before the status: a task end committed after the read wakes the sleep below.
+        seen := bulk._tasks_ended();
+        SELECT t.status, t.xmin INTO task_status, row_xmin
+          FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) wait.bulk_id;
+        IF NOT FOUND THEN
+            PERFORM bulk._raise_unknown_task(wait.bulk_id);
+        END IF;
+        EXIT WHEN task_status OPERATOR(pg_catalog.<>) 'PENDING'
+               OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
+        PERFORM bulk._refuse_hopeless_wait(wait.bulk_id, row_xmin);
+        PERFORM bulk._wait_for_task_end(seen, 1000 OPERATOR(pg_catalog.*) LEAST(1.0,
+            pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())));
+    END LOOP;
+    RETURN bulk.task(wait.bulk_id);
+END
+$$;
 
 -- Messages quote unknown ids and keys by their first 64 characters.
 -- A name or id as error messages quote it: a JSON string of its first 64 characters, "..." marking
@@ -171,11 +359,17 @@ REVOKE INSERT, UPDATE, DELETE ON bulk.resources, bulk.relationships FROM bulk_wr
 REVOKE ALL ON ALL TABLES IN SCHEMA bulk FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA bulk FROM PUBLIC;
 GRANT SELECT ON bulk.queue TO bulk_writer;
+GRANT SELECT ON bulk.workers TO bulk_admin;
+GRANT SELECT ON bulk.global_pause TO bulk_writer;
+GRANT EXECUTE ON FUNCTION bulk.pause(), bulk.resume(), bulk.pause(text), bulk.resume(text) TO bulk_admin;
+GRANT EXECUTE ON FUNCTION bulk._written_by_this_transaction(xid), bulk._refuse_hopeless_wait(text, xid)
+    TO bulk_writer;
 GRANT EXECUTE ON FUNCTION bulk._quote_excerpt(text) TO bulk_writer;
 GRANT EXECUTE ON FUNCTION bulk._superuser_copy() TO bulk_admin;
 
 -- The identity sequences too, or a restored database would hand out queue positions and log
 -- positions that its restored rows already hold.
+SELECT pg_catalog.pg_extension_config_dump('bulk.global_pause', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.tasks_queue_position_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.task_logs_position_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.load_rejects_position_seq', '');

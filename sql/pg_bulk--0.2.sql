@@ -293,7 +293,8 @@ CREATE TABLE bulk.tasks (
     attempts         integer NOT NULL DEFAULT 0,  -- times the worker took the task up without finishing it
     submitted_at     timestamptz NOT NULL DEFAULT now(),
     started_at       timestamptz,
-    finished_at      timestamptz
+    finished_at      timestamptz,
+    paused_at        timestamptz  -- set by bulk.pause(bulk_id): the worker neither starts nor goes on with it
 );
 CREATE UNIQUE INDEX tasks_idempotency_key ON bulk.tasks (submitted_by, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
@@ -485,12 +486,14 @@ BEGIN
 END
 $$;
 
+-- queueSeconds counts from submitted_at, the submitting transaction's commit (src/pg/submit_time.cpp).
 CREATE FUNCTION bulk.metrics(bulk_id text) RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t bulk.tasks;
     succeeded bigint;
     failed bigint;
+    errors jsonb;
     unfinished bigint;
     run_seconds numeric;
 BEGIN
@@ -498,12 +501,15 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM bulk._raise_unknown_task(metrics.bulk_id);
     END IF;
-    SELECT coalesce(sum(r.last_seq OPERATOR(pg_catalog.-) r.seq OPERATOR(pg_catalog.+) 1)
-                        FILTER (WHERE r.status OPERATOR(pg_catalog.=) 'SUCCESS'), 0),
-           coalesce(sum(r.last_seq OPERATOR(pg_catalog.-) r.seq OPERATOR(pg_catalog.+) 1)
-                        FILTER (WHERE r.status OPERATOR(pg_catalog.=) 'FAILURE'), 0)
-      INTO succeeded, failed
-      FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) t.bulk_id;
+    SELECT coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'SUCCESS'), 0),
+           coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'FAILURE'), 0),
+           coalesce(pg_catalog.jsonb_object_agg(c.error_type, c.operations ORDER BY c.error_type)
+                        FILTER (WHERE c.error_type IS NOT NULL), '{}')
+      INTO succeeded, failed, errors
+      FROM (SELECT r.status, r.error ->> 'type' AS error_type,
+                   sum(r.last_seq OPERATOR(pg_catalog.-) r.seq OPERATOR(pg_catalog.+) 1) AS operations
+              FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) t.bulk_id
+             GROUP BY 1, 2) c;
     unfinished := t.operation_count OPERATOR(pg_catalog.-) succeeded OPERATOR(pg_catalog.-) failed;
     run_seconds := pg_catalog.date_part('epoch', coalesce(t.finished_at, pg_catalog.clock_timestamp())
                                                  OPERATOR(pg_catalog.-) t.started_at)::numeric;
@@ -521,6 +527,7 @@ BEGIN
             'SUCCESS', succeeded,
             'FAILURE', failed,
             'CANCELLED', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN unfinished ELSE 0 END),
+        'errors', errors,
         'operationsPerSecond', CASE WHEN run_seconds OPERATOR(pg_catalog.>) 0
             THEN pg_catalog.round((succeeded OPERATOR(pg_catalog.+) failed) OPERATOR(pg_catalog./) run_seconds, 1) END);
 END
@@ -547,22 +554,50 @@ CREATE FUNCTION bulk._tasks_ended() RETURNS bigint
 CREATE FUNCTION bulk._wait_for_task_end(seen bigint, timeout_ms double precision) RETURNS void
     AS 'MODULE_PATHNAME', 'bulk_wait_for_task_end' LANGUAGE C VOLATILE STRICT;
 
+-- Whether a row was written by the current transaction (or one of its subtransactions).
+CREATE FUNCTION bulk._written_by_this_transaction(row_xmin xid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'bulk_written_by_this_transaction' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+-- A pending task that this transaction could never see end: raises 55000 instead of waiting out the
+-- timeout. No worker sees a task before the transaction that submitted it commits, and a REPEATABLE
+-- READ or SERIALIZABLE transaction never sees a task end after its first statement.
+CREATE FUNCTION bulk._refuse_hopeless_wait(bulk_id text, row_xmin xid) RETURNS void
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF bulk._written_by_this_transaction(row_xmin) THEN
+        RAISE EXCEPTION 'bulk task % was submitted in this transaction: no worker can apply it before the transaction commits',
+            bulk._quote_excerpt(bulk_id)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Commit the transaction that submitted the task, then wait for it.';
+    END IF;
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'cannot wait for bulk task % in a % transaction: it would never see the task end',
+            bulk._quote_excerpt(bulk_id), pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Wait in a READ COMMITTED transaction, or outside of any transaction block.';
+    END IF;
+END
+$$;
+
 CREATE FUNCTION bulk.wait(bulk_id text, timeout interval DEFAULT '30 seconds') RETURNS jsonb
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     deadline timestamptz := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) timeout;
     task_status text;
+    row_xmin xid;
     seen bigint;
 BEGIN
     LOOP
         -- Read before the status: a task end committed after the read wakes the sleep below.
         seen := bulk._tasks_ended();
-        SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) wait.bulk_id;
+        SELECT t.status, t.xmin INTO task_status, row_xmin
+          FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) wait.bulk_id;
         IF NOT FOUND THEN
             PERFORM bulk._raise_unknown_task(wait.bulk_id);
         END IF;
         EXIT WHEN task_status OPERATOR(pg_catalog.<>) 'PENDING'
                OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
+        PERFORM bulk._refuse_hopeless_wait(wait.bulk_id, row_xmin);
         PERFORM bulk._wait_for_task_end(seen, 1000 OPERATOR(pg_catalog.*) LEAST(1.0,
             pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())));
     END LOOP;
@@ -570,21 +605,104 @@ BEGIN
 END
 $$;
 
+-------------------------------------------------------------------------------------------------
+-- Pausing (DESIGN §5): bulk_admin members pause every task or one, without superuser; stored, so a
+-- pause survives a restart (and a dump). pg_bulk.enabled stays the superuser's switch.
+-------------------------------------------------------------------------------------------------
+-- At most one row: present while every task is paused.
+CREATE TABLE bulk.global_pause (
+    only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    paused_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+
+-- The pause state of everything: {"paused": true, "pausedAt": ...} or {"paused": false}.
+CREATE FUNCTION bulk._global_pause_document() RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT pg_catalog.jsonb_build_object('paused', true, 'pausedAt', g.paused_at)
+                       FROM bulk.global_pause g),
+                    '{"paused": false}')
+$$;
+
+-- The pause state of a task: {"bulkId", "status", "paused"?: "task" | "all", "pausedAt"?}; "all" when
+-- only the global pause holds it. Only a PENDING task is paused.
+CREATE FUNCTION bulk._task_pause_document(bulk_id text) RETURNS jsonb
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'bulkId', t.bulk_id, 'status', t.status,
+        'paused', CASE WHEN t.status OPERATOR(pg_catalog.<>) 'PENDING' THEN NULL
+                       WHEN t.paused_at IS NOT NULL THEN 'task' WHEN g.paused_at IS NOT NULL THEN 'all' END,
+        'pausedAt', CASE WHEN t.status OPERATOR(pg_catalog.=) 'PENDING' THEN coalesce(t.paused_at, g.paused_at) END))
+      FROM bulk.tasks t LEFT JOIN bulk.global_pause g ON true
+     WHERE t.bulk_id OPERATOR(pg_catalog.=) $1
+$$;
+
+-- SECURITY DEFINER: they write what bulk_admin members cannot write directly; EXECUTE is granted to
+-- bulk_admin only.
+CREATE FUNCTION bulk.pause() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO bulk.global_pause DEFAULT VALUES ON CONFLICT (only_row) DO NOTHING;
+    RETURN bulk._global_pause_document();
+END
+$$;
+
+CREATE FUNCTION bulk.resume() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM bulk.global_pause;
+    PERFORM bulk._wake_worker();
+    RETURN bulk._global_pause_document();
+END
+$$;
+
+CREATE FUNCTION bulk.pause(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE bulk.tasks t SET paused_at = coalesce(t.paused_at, pg_catalog.clock_timestamp())
+     WHERE t.bulk_id OPERATOR(pg_catalog.=) pause.bulk_id AND t.status OPERATOR(pg_catalog.=) 'PENDING';
+    IF NOT FOUND AND NOT EXISTS (SELECT FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) pause.bulk_id) THEN
+        PERFORM bulk._raise_unknown_task(pause.bulk_id);
+    END IF;
+    RETURN bulk._task_pause_document(pause.bulk_id);
+END
+$$;
+
+CREATE FUNCTION bulk.resume(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE bulk.tasks t SET paused_at = NULL WHERE t.bulk_id OPERATOR(pg_catalog.=) resume.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(resume.bulk_id);
+    END IF;
+    PERFORM bulk._wake_worker();
+    RETURN bulk._task_pause_document(resume.bulk_id);
+END
+$$;
+
+-- Sets the worker's latch when the calling transaction commits (resume: no wait for the poll).
+CREATE FUNCTION bulk._wake_worker() RETURNS void
+    AS 'MODULE_PATHNAME', 'bulk_wake_worker' LANGUAGE C VOLATILE;
+
 CREATE VIEW bulk.queue WITH (security_invoker = true) AS
     SELECT t.queue_position, t.bulk_id, pg_catalog.pg_get_userbyid(t.submitted_by) AS submitted_by, t.target,
            t.submitted_at, t.started_at, t.operation_count, t.applied_count,
            pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count OPERATOR(pg_catalog./) t.operation_count, 1)
-               AS percent_done
+               AS percent_done,
+           CASE WHEN t.paused_at IS NOT NULL THEN 'task'
+                WHEN EXISTS (SELECT FROM bulk.global_pause) THEN 'all' END AS paused
       FROM bulk.tasks t
      WHERE t.status OPERATOR(pg_catalog.=) 'PENDING'
      ORDER BY t.queue_position;
-
 CREATE FUNCTION bulk._worker_status()
 RETURNS TABLE (pid integer, database name, current_task text, operations_applied bigint, last_activity timestamptz,
                paused boolean)
     AS 'MODULE_PATHNAME', 'bulk_worker_status' LANGUAGE C VOLATILE;
 
-CREATE VIEW bulk.workers AS SELECT * FROM bulk._worker_status();
+-- paused: pg_bulk.enabled = off, or bulk.pause().
+CREATE VIEW bulk.workers AS
+    SELECT w.pid, w.database, w.current_task, w.operations_applied, w.last_activity,
+           w.paused OR EXISTS (SELECT FROM bulk.global_pause) AS paused
+      FROM bulk._worker_status() w;
 
 CREATE FUNCTION bulk._worker_preloaded() RETURNS boolean
     AS 'MODULE_PATHNAME', 'bulk_worker_preloaded' LANGUAGE C VOLATILE;
@@ -756,12 +874,16 @@ GRANT EXECUTE ON FUNCTION
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._quote_excerpt(text),
     bulk._receipt_rows(text, text),
     bulk._task_document(text, text, boolean), bulk._generated_id(text, integer),
-    bulk._tasks_ended(), bulk._wait_for_task_end(bigint, double precision)
+    bulk._tasks_ended(), bulk._wait_for_task_end(bigint, double precision),
+    bulk._written_by_this_transaction(xid), bulk._refuse_hopeless_wait(text, xid)
     TO bulk_writer;
+-- bulk.queue reads it as the caller.
+GRANT SELECT ON bulk.global_pause TO bulk_writer;
 
 -- Admins define profiles and relationship definitions, and see and cancel every task.
 GRANT SELECT, INSERT, UPDATE, DELETE ON bulk.profiles, bulk.relationship_definitions TO bulk_admin;
 GRANT SELECT ON bulk.workers TO bulk_admin;
+GRANT EXECUTE ON FUNCTION bulk.pause(), bulk.resume(), bulk.pause(text), bulk.resume(text) TO bulk_admin;
 GRANT EXECUTE ON FUNCTION
     bulk.define_profile(text, jsonb, text), bulk.drop_profile(text),
     bulk.define_relationship(text, jsonb), bulk.drop_relationship(text),
@@ -803,6 +925,7 @@ SELECT pg_catalog.pg_extension_config_dump('bulk.operation_results', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.task_logs', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.loads', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.load_rejects', '');
+SELECT pg_catalog.pg_extension_config_dump('bulk.global_pause', '');
 -- The identity sequences too, or a restored database would hand out queue positions and log
 -- positions that its restored rows already hold.
 SELECT pg_catalog.pg_extension_config_dump('bulk.tasks_queue_position_seq', '');

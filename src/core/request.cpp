@@ -107,11 +107,11 @@ std::string rejected_document(const JsonNode &operations, const std::vector<Reje
     return out + "]}";
 }
 
-std::string accepted_document(std::string_view bulk_id)
+std::string accepted_document(std::string_view bulk_id, bool replayed)
 {
     std::string out = "{\"status\": \"ACCEPTED\", \"bulkId\": ";
     append_json_string(out, bulk_id);
-    return out + "}";
+    return out + (replayed ? ", \"replayed\": true}" : "}");
 }
 
 std::string valid_document()

@@ -31,7 +31,9 @@ std::vector<RejectedOperation> validate_operations(const JsonNode &operations,
 // {"status": "REJECTED", "receipts": [...]}: FAILURE with its error for each rejected operation,
 // CANCELLED for the others. `rejected` is in index order.
 std::string rejected_document(const JsonNode &operations, const std::vector<RejectedOperation> &rejected);
-std::string accepted_document(std::string_view bulk_id);
+// {"status": "ACCEPTED", "bulkId": ...}, with "replayed": true when an earlier submit with the same
+// idempotency key queued the task and this one queued nothing.
+std::string accepted_document(std::string_view bulk_id, bool replayed = false);
 std::string valid_document();
 
 // {"code": 400, "type": "INVALID_VALUE", "message": "..."}

@@ -1,8 +1,9 @@
 // Library entry: module magic and _PG_init (settings, profile cache invalidation, commit wake-up,
-// and, when preloaded, the worker's shared memory and registration).
+// submit time, and, when preloaded, the worker's shared memory and registration).
 #include "pg/postgres.hpp"
 #include "pg/profile_cache.hpp"
 #include "pg/settings.hpp"
+#include "pg/submit_time.hpp"
 #include "pg/worker_state.hpp"
 
 namespace pg_bulk::pg {
@@ -20,6 +21,7 @@ void _PG_init(void)
     define_settings();
     register_catalog_invalidation();
     register_commit_wakeup();
+    register_submit_time_stamp();
     if (process_shared_preload_libraries_in_progress) {
         request_worker_state();
         register_worker();

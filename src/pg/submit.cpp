@@ -45,15 +45,22 @@ std::optional<std::string> read_idempotency_key(FunctionCallInfo fcinfo)
     return value;
 }
 
-// Writes the task and its operation chunks. Returns the bulk id that holds the request: ours, or
-// that of a concurrent submit with the same idempotency key that committed first.
-std::string write_task(const JsonbReader &reader, const JsonNode &operations, Target target,
-                       const std::optional<std::string> &key, Oid submitter)
+// The task that holds a request: queued by this submit, or replayed (an earlier or concurrent
+// submit with the same idempotency key queued it).
+struct HeldBy {
+    std::string bulk_id;
+    bool replayed = false;
+};
+
+// Writes the task and its operation chunks, unless a concurrent submit with the same idempotency
+// key committed first.
+HeldBy write_task(const JsonbReader &reader, const JsonNode &operations, Target target,
+                  const std::optional<std::string> &key, Oid submitter)
 {
     int32 count = static_cast<int32>(operations.size());
     std::optional<std::string> bulk_id = insert_task(target, submitter, key, count);
     if (!bulk_id)
-        return task_with_key(*key, submitter).value();
+        return {task_with_key(*key, submitter).value(), true};
     for (int32 first = 0; first < count; first += operations_per_chunk) {
         int32 end = std::min<int32>(count, first + operations_per_chunk);
         Jsonb *chunk = jsonb_array_slice(reader, operations, first, end);
@@ -61,19 +68,19 @@ std::string write_task(const JsonbReader &reader, const JsonNode &operations, Ta
         pfree(chunk);
     }
     log_task(*bulk_id, "INFO", "accepted " + operations_text(count));
-    return *bulk_id;
+    return {*bulk_id, false};
 }
 
 // Queues the task as the extension's owner (callers cannot write the task tables), recording the
 // caller as its submitter, and wakes the worker when the caller's transaction commits.
-std::string queue_task(const JsonbReader &reader, const JsonNode &operations, Target target,
-                       const std::optional<std::string> &key)
+HeldBy queue_task(const JsonbReader &reader, const JsonNode &operations, Target target,
+                  const std::optional<std::string> &key)
 {
     Oid submitter = GetUserId();
-    std::string bulk_id;
-    as_role(extension_owner(), [&] { bulk_id = write_task(reader, operations, target, key, submitter); });
+    HeldBy task;
+    as_role(extension_owner(), [&] { task = write_task(reader, operations, target, key, submitter); });
     wake_worker_at_commit();
-    return bulk_id;
+    return task;
 }
 
 // The answer document (JSON text) of a submit or dry run. Runs SPI-connected.
@@ -86,7 +93,7 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
     std::optional<std::string> key = mode == Mode::Queue ? read_idempotency_key(fcinfo) : std::nullopt;
     if (key) {
         if (auto earlier = task_with_key(*key, GetUserId()))
-            return accepted_document(*earlier);
+            return accepted_document(*earlier, true);
     }
     const Jsonb *document = pg_call([&] { return DatumGetJsonbP(raw); });
     JsonbReader reader;
@@ -103,7 +110,8 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
         return rejected_document(operations, rejected);
     if (mode == Mode::DryRun)
         return valid_document();
-    return accepted_document(queue_task(reader, operations, target, key));
+    HeldBy task = queue_task(reader, operations, target, key);
+    return accepted_document(task.bulk_id, task.replayed);
 }
 
 Datum run(FunctionCallInfo fcinfo, Mode mode, Target target)

@@ -49,9 +49,10 @@ struct ClaimedTask {
     Oid writer = InvalidOid;  // the extension's owner, as whom the operations are applied
     int32 operation_count = 0;
     int32 next = 0;  // first operation without a final receipt
+    bool pausable = false;  // bulk.pause exists (the extension is past 0.1, whose tables cannot say)
 };
 
-enum class BatchResult { Applied, Cancelled };
+enum class BatchResult { Applied, Cancelled, Paused };
 
 void begin_transaction()
 {
@@ -150,16 +151,32 @@ void wait_while_cancelling(const ClaimedTask &task)
     }
 }
 
-// Takes the oldest pending task, counting this attempt. Returns false when there is none (or the
-// task had to be failed for too many attempts).
+// Whether the extension's tables hold pause states: not while the database is still at 0.1 (the
+// library serves it until ALTER EXTENSION pg_bulk UPDATE).
+bool pausing_supported()
+{
+    SpiResult version = spi_execute(
+        "SELECT e.extversion OPERATOR(pg_catalog.<>) '0.1' FROM pg_catalog.pg_extension e "
+        "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
+        {});
+    return version.count() == 1 && version.text(0, 1) == "t";
+}
+
+// Takes the oldest pending task that is not paused, counting this attempt. Returns false when there
+// is none (or the task had to be failed for too many attempts).
 bool claim_next_task(ClaimedTask &task)
 {
     return in_transaction([&] {
         if (!extension_present())
             return false;
+        task.pausable = pausing_supported();
         SpiResult rows = spi_execute(
-            "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target FROM bulk.tasks "
-            "WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
+            task.pausable
+                ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
+                  "FROM bulk.tasks WHERE status = 'PENDING' AND paused_at IS NULL "
+                  "AND NOT EXISTS (SELECT FROM bulk.global_pause) ORDER BY queue_position LIMIT 1 FOR UPDATE"
+                : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
+                  "FROM bulk.tasks WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
             {});
         if (rows.count() == 0)
             return false;
@@ -288,9 +305,14 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
         if (!extension_present())
             return BatchResult::Cancelled;
         SpiResult state = spi_execute_prepared(
-            "SELECT status, applied_count FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE", {text_arg(task.bulk_id)});
+            task.pausable ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
+                            "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
+                          : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
+            {text_arg(task.bulk_id)});
         if (state.count() == 0 || state.text(0, 1) != "PENDING")
             return BatchResult::Cancelled;
+        if (state.text(0, 3) == "t")
+            return BatchResult::Paused;
         task.next = std::stoi(state.text(0, 2));
         JsonbReader reader;
         auto planned = plan_batch(reader, task, one_by_one ? one_by_one_batch : batch_size);
@@ -410,6 +432,11 @@ RunResult run_next_task()
         if (result == BatchResult::Cancelled) {
             publish_progress("", 0);
             return RunResult::Finished;
+        }
+        if (result == BatchResult::Paused) {
+            leave_task(task, "paused (bulk.pause)");
+            publish_progress("", 0);
+            return RunResult::Stopped;
         }
         applied_here += task.next - before;
         publish_progress(task.bulk_id.c_str(), applied_here);

@@ -3,6 +3,7 @@
 
 #include "pg/ids.hpp"
 #include "pg/spi.hpp"
+#include "pg/submit_time.hpp"
 
 namespace pg_bulk::pg {
 
@@ -23,6 +24,7 @@ std::optional<std::string> insert_task(Target target, Oid submitter, const std::
          text_arg(target_name(target))});
     if (inserted.count() == 0)
         return std::nullopt;
+    stamp_submitted_at_commit(bulk_id);
     return bulk_id;
 }
 

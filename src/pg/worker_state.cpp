@@ -174,6 +174,23 @@ PG_FUNCTION_INFO_V1(bulk_hint_cancel);
 PG_FUNCTION_INFO_V1(bulk_worker_preloaded);
 PG_FUNCTION_INFO_V1(bulk_tasks_ended);
 PG_FUNCTION_INFO_V1(bulk_wait_for_task_end);
+PG_FUNCTION_INFO_V1(bulk_wake_worker);
+PG_FUNCTION_INFO_V1(bulk_written_by_this_transaction);
+}
+
+// bulk._wake_worker() RETURNS void: sets the worker's latch when the calling transaction commits
+// (bulk.resume: the worker takes the task up at once instead of at its next poll).
+Datum bulk_wake_worker(PG_FUNCTION_ARGS)
+{
+    wake_worker_at_commit();
+    PG_RETURN_VOID();
+}
+
+// bulk._written_by_this_transaction(row_xmin xid) RETURNS boolean: whether the row was inserted or last
+// updated by the current transaction or one of its subtransactions (bulk.wait: a task no worker can see).
+Datum bulk_written_by_this_transaction(PG_FUNCTION_ARGS)
+{
+    PG_RETURN_BOOL(TransactionIdIsCurrentTransactionId(DatumGetTransactionId(PG_GETARG_DATUM(0))));
 }
 
 // bulk._tasks_ended() RETURNS bigint: how many task ends have committed (0 without the preload).

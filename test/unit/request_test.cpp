@@ -423,6 +423,8 @@ TEST(Documents, AcceptedAndValid)
     EXPECT_EQ(accepted_document("bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh"),
               R"({"status": "ACCEPTED", "bulkId": "bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh"})");
     EXPECT_EQ(accepted_document(""), R"({"status": "ACCEPTED", "bulkId": ""})");
+    EXPECT_EQ(accepted_document("bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh", true),
+              R"({"status": "ACCEPTED", "bulkId": "bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh", "replayed": true})");
     std::string hostile = accepted_document("a\"b\\\n");
     EXPECT_EQ(hostile, R"({"status": "ACCEPTED", "bulkId": "a\"b\\\n"})");
     EXPECT_EQ(json::parse(hostile)["bulkId"], "a\"b\\\n");
