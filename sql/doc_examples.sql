@@ -53,7 +53,10 @@ SELECT bulk.submit_resources('{"operations": [
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
 SELECT bulk.submit_relationships('{"operations": [
   {"action": "CREATE", "create": {"type": "worksAt", "id": "w1", "from": {"type": "provider", "id": "p1"},
-                                  "to": {"type": "office", "id": "o1"}, "data": {"since": "2021-03"}}}]}') ->> 'status';
+                                  "to": {"type": "office", "id": "o1"}, "data": {"since": "2021-03"},
+                                  "meta": {"source": "hr-import"}}}]}') ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+SELECT id, data, meta FROM bulk.relationships WHERE id = 'w1';
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
@@ -70,6 +73,13 @@ SELECT answer -> 'records' AS records, answer -> 'submitted' AS submitted,
        answer -> 'failures' -> 0 -> 'error' ->> 'message' AS failure
   FROM bulk.load('staging_providers') AS answer;
 SELECT count(*) AS left_in_staging FROM staging_providers;
+SELECT records, submitted, failure_count, cardinality(bulk_ids) AS tasks   -- and load_id, loaded_at
+  FROM bulk.loads WHERE source::regclass = 'staging_providers'::regclass ORDER BY loaded_at DESC;
+SELECT count(*) AS loads_today, sum(records) AS rows_read
+  FROM bulk.loads WHERE loaded_at >= current_date AND loaded_at < current_date + 1;
+SELECT r.operation, r.error ->> 'message' AS why
+  FROM bulk.load_rejects r JOIN bulk.loads l USING (load_id)
+ WHERE l.source::regclass = 'staging_providers'::regclass ORDER BY l.loaded_at, r.position;
 CREATE ROLE app_loader LOGIN IN ROLE bulk_writer;
 -- end of the examples
 DROP ROLE app_loader;

@@ -88,13 +88,13 @@ $$;
 -- The failures a load's answer lists, in order.
 CREATE FUNCTION pg_temp.failures(answer jsonb)
 RETURNS TABLE ("row" text, code integer, type text, message text) LANGUAGE sql AS $$
-    SELECT f ->> 'row', (f #>> '{error,code}')::integer, f #>> '{error,type}', f #>> '{error,message}'
+    SELECT (f - 'error')::text, (f #>> '{error,code}')::integer, f #>> '{error,type}', f #>> '{error,message}'
       FROM jsonb_array_elements(answer -> 'failures') WITH ORDINALITY AS e(f, n) ORDER BY n
 $$;
 
 -- The warnings a load's answer lists, in order.
 CREATE FUNCTION pg_temp.warnings(answer jsonb) RETURNS TABLE ("row" text, message text) LANGUAGE sql AS $$
-    SELECT w ->> 'row', w ->> 'message'
+    SELECT (w - 'message')::text, w ->> 'message'
       FROM jsonb_array_elements(answer -> 'warnings') WITH ORDINALITY AS e(w, n) ORDER BY n
 $$;
 
@@ -181,11 +181,12 @@ SELECT source, target, submitted_by = 'postgres'::regrole AS by_postgres, record
   FROM bulk.loads WHERE load_id = :'answer'::jsonb ->> 'loadId';
 -- load_status while the worker is paused: the tasks are PENDING.
 SELECT jsonb_pretty(pg_temp.status(:'answer')) AS load_status;
--- A second load of the same table finds nothing to do: no task, nothing recorded twice.
+-- A second load of the same table finds nothing to do: no task, no load id, nothing kept (a load
+-- scheduled every minute does not add a row each time it finds nothing).
+SELECT count(*) AS loads_before FROM bulk.loads \gset
 SELECT bulk.load('load_test.valid') AS again \gset
-SELECT * FROM pg_temp.counts(:'again');
-SELECT (:'again'::jsonb ->> 'loadId') <> (:'answer'::jsonb ->> 'loadId') AS new_load_id,
-       pg_temp.status(:'again') ->> 'status' AS status_of_empty_load, pg_temp.status(:'again') -> 'tasks' AS tasks;
+SELECT :'again'::jsonb AS empty_answer;
+SELECT count(*) - :loads_before AS loads_added FROM bulk.loads;
 \set valid_answer :answer
 -- The source is named as regclass prints it (quoted where needed), and read and deleted through that name.
 CREATE TABLE load_test."Nightly Providers" ("action" text, "type" text, "id" text, "data" jsonb);
@@ -271,21 +272,22 @@ SELECT pg_temp.status(:'answer') -> 'warnings' = :'answer'::jsonb -> 'warnings' 
 -- worker applies the task (DESIGN §3), not at load time.
 -------------------------------------------------------------------------------------------------
 CREATE TABLE load_test.rels (
-    action text, type text, id text, from_type text, from_id text, to_type text, to_id text, data json);
+    action text, type text, id text, from_type text, from_id text, to_type text, to_id text, data json, meta jsonb);
 INSERT INTO load_test.rels VALUES
-  ('CREATE', 'worksAt', 'w1', 'provider', 'v1', 'office', 'o1', '{"since": "2020-02"}'),
-  ('UPSERT', 'worksAt', 'w2', 'provider', 'v2', 'office', 'o2', NULL),
-  ('CREATE', 'worksAt', NULL, 'provider', 'v3', 'office', 'o3', NULL),
-  ('CREATE', 'worksAt', 'w1', 'provider', 'v2', 'office', 'o2', NULL),
-  ('CREATE', 'worksAt', 'w4', 'provider', 'v1', 'office', 'o1', '{"since": "yesterday"}'),
-  ('CREATE', 'worksAt', 'w5', 'office', 'o1', 'office', 'o2', NULL),
-  ('CREATE', 'livesAt', 'w6', 'provider', 'v1', 'office', 'o1', NULL),
-  ('CREATE', 'worksAt', 'w7', 'provider', NULL, 'office', 'o1', NULL),
-  ('CREATE', 'worksAt', 'w8', 'provider', 'v1', '', 'o1', NULL),
-  ('CREATE', 'worksAt', 'w9', 'provider', 'v1', 'office', 'o1', '"since 2020"'),
-  ('CREATE', 'worksAt', 'w10', 'provider', 'v1', 'office', 'o1', '{"role": "owner"}'),
-  ('DELETE', 'worksAt', 'w11', NULL, NULL, NULL, NULL, NULL),
-  ('DELETE', 'worksAt', NULL, 'provider', 'v1', 'office', 'o1', NULL);
+  ('CREATE', 'worksAt', 'w1', 'provider', 'v1', 'office', 'o1', '{"since": "2020-02"}', '{"source": "staging"}'),
+  ('UPSERT', 'worksAt', 'w2', 'provider', 'v2', 'office', 'o2', NULL, NULL),
+  ('CREATE', 'worksAt', NULL, 'provider', 'v3', 'office', 'o3', NULL, NULL),
+  ('CREATE', 'worksAt', 'w1', 'provider', 'v2', 'office', 'o2', NULL, NULL),
+  ('CREATE', 'worksAt', 'w4', 'provider', 'v1', 'office', 'o1', '{"since": "yesterday"}', NULL),
+  ('CREATE', 'worksAt', 'w5', 'office', 'o1', 'office', 'o2', NULL, NULL),
+  ('CREATE', 'livesAt', 'w6', 'provider', 'v1', 'office', 'o1', NULL, NULL),
+  ('CREATE', 'worksAt', 'w7', 'provider', NULL, 'office', 'o1', NULL, NULL),
+  ('CREATE', 'worksAt', 'w8', 'provider', 'v1', '', 'o1', NULL, NULL),
+  ('CREATE', 'worksAt', 'w9', 'provider', 'v1', 'office', 'o1', '"since 2020"', NULL),
+  ('CREATE', 'worksAt', 'w10', 'provider', 'v1', 'office', 'o1', '{"role": "owner"}', NULL),
+  ('DELETE', 'worksAt', 'w11', NULL, NULL, NULL, NULL, NULL, NULL),
+  ('DELETE', 'worksAt', NULL, 'provider', 'v1', 'office', 'o1', NULL, NULL),
+  ('CREATE', 'worksAt', 'w12', 'provider', 'v1', 'office', 'o1', NULL, '["not", "an object"]');
 SELECT bulk.load('load_test.rels', 'relationships') AS answer \gset
 SELECT * FROM pg_temp.counts(:'answer');
 SELECT * FROM pg_temp.failures(:'answer');
@@ -293,7 +295,7 @@ SELECT * FROM pg_temp.warnings(:'answer');
 SELECT * FROM pg_temp.tasks(:'answer');
 SELECT task, seq, CASE WHEN seq = 2 THEN operation #- '{create,id}' ELSE operation END AS operation
   FROM pg_temp.operations(:'answer');
-SELECT row_identity, operation FROM pg_temp.rejects(:'answer') WHERE row_identity IN ('(0,8)', '(0,10)');
+SELECT row_identity, operation FROM pg_temp.rejects(:'answer') WHERE row_identity IN ('8', '10');
 SELECT count(*) AS left_in_staging FROM load_test.rels;
 -- A resources staging table lacks the relationship columns.
 SELECT pg_temp.sqlstate_of($$SELECT bulk.load('load_test.valid', 'relationships')$$);
@@ -469,7 +471,7 @@ SELECT count(*) AS operations,
 SELECT (SELECT count(*) FROM pg_temp.failures(:'answer') WHERE message LIKE '%create.data.name: expected symbol, got number')
          AS number_names,
        (SELECT count(*) FROM pg_temp.rejects(:'answer')) AS rejects,
-       (SELECT count(*) FROM pg_temp.warnings(:'answer') WHERE message ~ '^row \(\d+,\d+\): provider id ''b\d+'' was already staged earlier in this load$')
+       (SELECT count(*) FROM pg_temp.warnings(:'answer') WHERE message ~ '^row \d+: provider id ''b\d+'' was already staged earlier in this load$')
          AS repeated_ids,
        -- a repeat warns when neither it nor the row it repeats was rejected
        (SELECT count(*) FROM generate_series(10, 2500, 10) i WHERE i % 7 <> 0 AND (i - 5) % 7 <> 0) AS expected_repeats,

@@ -23,6 +23,7 @@ DROP VIEW bulk.queue;
 ALTER TABLE bulk.tasks ALTER COLUMN submitted_by TYPE regrole;
 ALTER TABLE bulk.loads ALTER COLUMN submitted_by TYPE regrole;
 ALTER TABLE bulk.tasks ADD COLUMN paused_at timestamptz;
+ALTER TABLE bulk.relationships ADD COLUMN meta jsonb;
 
 -------------------------------------------------------------------------------------------------
 -- Pausing (DESIGN §5): bulk_admin members pause every task or one, without superuser; stored, so a

@@ -252,6 +252,7 @@ CREATE TABLE bulk.relationships (
     data         jsonb NOT NULL DEFAULT '{}',
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
+    meta         jsonb,  -- as given by the operation, like a resource's
     PRIMARY KEY (type, id),
     CONSTRAINT relationships_type_fkey FOREIGN KEY (type) REFERENCES bulk.relationship_definitions (key),
     CONSTRAINT relationships_from_fkey FOREIGN KEY (from_type, from_id)

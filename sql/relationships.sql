@@ -279,7 +279,12 @@ SELECT label, pg_temp.check(op::jsonb) AS result FROM (VALUES
   -- resource operations sent to submit_relationships
   ('resource create',          '{"action": "CREATE", "create": {"type": "provider", "id": "p1", "data": {"name": "Ann"}}}'),
   ('resource upsert w/ meta',  '{"action": "UPSERT", "upsert": {"type": "provider", "id": "p1", "data": {"name": "Ann"}, "meta": {}}}'),
-  ('resource contained',       '{"action": "CREATE", "create": {"type": "worksAt", "from": {"type": "provider", "id": "p1"}, "to": {"type": "office", "id": "o1"}, "contained": {}}}')
+  ('resource contained',       '{"action": "CREATE", "create": {"type": "worksAt", "from": {"type": "provider", "id": "p1"}, "to": {"type": "office", "id": "o1"}, "contained": {}}}'),
+  -- meta: any object, as for resources
+  ('meta object',              '{"action": "CREATE", "create": {"type": "worksAt", "from": {"type": "provider", "id": "p1"}, "to": {"type": "office", "id": "o1"}, "meta": {"source": {"system": "hr"}}}}'),
+  ('meta null',                '{"action": "UPSERT", "upsert": {"type": "worksAt", "id": "w1", "from": {"type": "provider", "id": "p1"}, "to": {"type": "office", "id": "o1"}, "meta": null}}'),
+  ('meta not an object',       '{"action": "CREATE", "create": {"type": "worksAt", "from": {"type": "provider", "id": "p1"}, "to": {"type": "office", "id": "o1"}, "meta": ["hr"]}}'),
+  ('meta on a delete',         '{"action": "DELETE", "delete": {"type": "worksAt", "id": "w1", "meta": {}}}')
 ) t(label, op);
 
 -- A changed definition applies to the requests validated afterwards (the cache is invalidated).
@@ -604,6 +609,23 @@ SELECT bulk.submit_relationships(jsonb_build_object('operations', jsonb_build_ar
 SELECT bulk.wait(:'relaxed') ->> 'status' AS status;
 SELECT * FROM pg_temp.receipts(:'relaxed');
 SELECT * FROM pg_temp.stored WHERE type = 'worksAt' AND "to" = 'office o1';
+
+-- Relationships carry meta as resources do: stored as given by CREATE, replaced (or cleared) by UPSERT.
+SELECT bulk.submit_relationships(jsonb_build_object('operations', jsonb_build_array(
+  jsonb_set(pg_temp.rel('CREATE', 'worksAt', 'wm', 'p5', 'o2'), '{create,meta}', '{"source": "hr"}'),
+  jsonb_set(pg_temp.rel('CREATE', 'knows', 'km', 'p5', 'p1', NULL, 'provider', 'provider'), '{create,meta}',
+            '{"source": "import", "batch": 7}')))) ->> 'bulkId' AS with_meta \gset
+SELECT bulk.wait(:'with_meta') ->> 'status' AS status;
+SELECT * FROM pg_temp.receipts(:'with_meta');
+SELECT type, id, meta FROM bulk.relationships WHERE id IN ('wm', 'km') ORDER BY id;
+SELECT bulk.submit_relationships('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "knows", "id": "km", "from": {"type": "provider", "id": "p5"},
+                                  "to": {"type": "provider", "id": "p1"}, "meta": {"source": "fix"}}},
+  {"action": "UPSERT", "upsert": {"type": "worksAt", "id": "wm", "from": {"type": "provider", "id": "p5"},
+                                  "to": {"type": "office", "id": "o2"}}}]}') ->> 'bulkId' AS meta_upsert \gset
+SELECT bulk.wait(:'meta_upsert') ->> 'status' AS status;
+SELECT * FROM pg_temp.receipts(:'meta_upsert');
+SELECT type, id, meta FROM bulk.relationships WHERE id IN ('wm', 'km') ORDER BY id;
 
 -- Back to the configuration of the test instance: paused.
 ALTER SYSTEM RESET pg_bulk.enabled;

@@ -220,7 +220,7 @@ void RelationshipOperationValidator::check_endpoint(const JsonNode *endpoint, co
 
 void RelationshipOperationValidator::check_payload(Action action, const JsonNode &payload, const PathFrame &path) const
 {
-    std::optional<JsonNode> type, id, from, to, data;
+    std::optional<JsonNode> type, id, from, to, data, meta;
     bool full = action != Action::Delete;
     for (size_t i = 0; i < payload.size(); ++i) {
         std::string_view key = payload.key(i);
@@ -230,13 +230,13 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
         else if (full && key == "from") from = value;
         else if (full && key == "to") to = value;
         else if (full && key == "data") data = value;
-        else if (key == "contained" || key == "meta")
+        else if (full && key == "meta") meta = value;
+        else if (key == "contained")
             fail_at(ErrorType::InvalidRequest, path.member(key),
-                    "a relationship operation has no " + std::string(key) +
-                        ": resource operations go to bulk.submit_resources");
+                    "a relationship operation has no contained: resource operations go to bulk.submit_resources");
         else
             fail_at(ErrorType::InvalidRequest, path.member(key),
-                    full ? "unknown key (expected type, id, from, to, data)"
+                    full ? "unknown key (expected type, id, from, to, data, meta)"
                          : "unknown key (a delete takes only type and id)");
     }
     if (full && !from && !to && data)
@@ -256,6 +256,8 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
         return;
     check_endpoint(from ? &*from : nullptr, definition->from_profile, path.member("from"));
     check_endpoint(to ? &*to : nullptr, definition->to_profile, path.member("to"));
+    if (meta && !meta->is(JsonKind::Null) && !meta->is(JsonKind::Object))
+        fail_at(ErrorType::InvalidRequest, path.member("meta"), "expected object, " + got(*meta));
     PathFrame data_path = path.member("data");
     if (data && !data->is(JsonKind::Null)) {
         if (!data->is(JsonKind::Object))

@@ -62,7 +62,7 @@ std::vector<bool> check_staging_shape(Oid source, const std::string &source_name
                                "bulk.load into " + std::string(target_name(target)) + " reads columns " +
                                    (target == Target::Resources ? "action, type, id, data (and contained, meta)"
                                                                 : "action, type, id, from_type, from_id, to_type, "
-                                                                  "to_id (and data)"));
+                                                                  "to_id (and data, meta)"));
             present.push_back(false);
             continue;
         }
@@ -180,14 +180,23 @@ void submit_operations(LoadState &load, const std::vector<JsonNode> &operations)
     }
 }
 
-// The staged row's identity as reported: its ctid, "(page,item)".
-std::string row_identity(SPITupleTable *rows, uint64 row)
+// How a report names a staged row: by its content, {"row": <position in the order the load read the
+// staging table, from 1>, "action", "type", "id"} (null when the row has none as text). Not by its
+// address: the load deletes the row.
+std::string row_members(int64 position, const OperationSummary &row)
 {
-    return pg_call([&] {
-        bool null = false;
-        Datum ctid = SPI_getbinval(rows->vals[row], rows->tupdesc, 1, &null);
-        return DatumGetCString(DirectFunctionCall1(tidout, ctid));
-    });
+    std::string out = "\"row\": " + std::to_string(position);
+    auto member = [&](const char *name, const std::optional<std::string_view> &value) {
+        out += std::string(", \"") + name + "\": ";
+        if (value)
+            append_json_string(out, *value);
+        else
+            out += "null";
+    };
+    member("action", row.action ? std::optional<std::string_view>(action_name(*row.action)) : std::nullopt);
+    member("type", row.type);
+    member("id", row.id);
+    return out;
 }
 
 // One fetched batch of staged rows: validate, submit, reject, delete.
@@ -201,18 +210,15 @@ void process_rows(LoadState &load, SPITupleTable *rows, uint64 count, SPIPlanPtr
     for (uint64 row = 0; row < count; ++row) {
         consumed.add_tid(rows->vals[row], rows->tupdesc, 1);
         JsonNode operation = operations.element(static_cast<size_t>(row));
-        ++load.records;
-        auto error = validator.validate(operation, [&] { return "row " + row_identity(rows, row); });
+        int64 position = ++load.records;
+        auto error = validator.validate(operation, [&] { return "row " + std::to_string(position); });
         OperationSummary summary = summarize_operation(operation);
         if (error) {
-            std::string ctid = row_identity(rows, row);
             std::string error_json;
             append_error_json(error_json, *error);
-            std::string item = "{\"row\": ";
-            append_json_string(item, ctid);
-            item += ", \"error\": " + error_json + "}";
-            add_listed(load.failures, load.failure_count, item);
-            reject_rows.add_text(ctid);
+            add_listed(load.failures, load.failure_count,
+                       "{" + row_members(position, summary) + ", \"error\": " + error_json + "}");
+            reject_rows.add_text(std::to_string(position));
             reject_operations.add_jsonb(jsonb_copy(operation));
             reject_errors.add_jsonb(pg_call([&] {
                 return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(error_json.c_str())));
@@ -220,11 +226,8 @@ void process_rows(LoadState &load, SPITupleTable *rows, uint64 count, SPIPlanPtr
             continue;
         }
         if (summary.id && summary.type && !load.seen.insert(*summary.type, *summary.id)) {
-            std::string ctid = row_identity(rows, row);
-            std::string item = "{\"row\": ";
-            append_json_string(item, ctid);
-            item += ", \"message\": ";
-            append_json_string(item, "row " + ctid + ": " + std::string(*summary.type) + " id '" +
+            std::string item = "{" + row_members(position, summary) + ", \"message\": ";
+            append_json_string(item, "row " + std::to_string(position) + ": " + std::string(*summary.type) + " id '" +
                                          std::string(*summary.id) + "' was already staged earlier in this load");
             item += "}";
             add_listed(load.warnings, load.warning_count, item);
@@ -280,11 +283,17 @@ int32 read_options(const Jsonb *options)
     return max_per_task;
 }
 
+// A load that found nothing staged has no id: it is not kept (a scheduled load that runs every minute
+// would otherwise add a row each time).
 std::string report(const LoadState &load)
 {
-    std::string out = "{\"loadId\": ";
-    append_json_string(out, load.load_id);
-    out += ", \"target\": \"" + std::string(target_name(load.target)) + "\"";
+    std::string out = "{";
+    if (load.records > 0) {
+        out += "\"loadId\": ";
+        append_json_string(out, load.load_id);
+        out += ", ";
+    }
+    out += "\"target\": \"" + std::string(target_name(load.target)) + "\"";
     out += ", \"records\": " + std::to_string(load.records) + ", \"submitted\": " + std::to_string(load.submitted);
     out += ", \"failureCount\": " + std::to_string(load.failure_count) + ", \"failures\": " + load.failures + "]";
     out += ", \"warningCount\": " + std::to_string(load.warning_count) + ", \"warnings\": " + load.warnings + "]";
@@ -380,6 +389,8 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
                      text_arg(std::to_string(load.submitted)), text_arg(std::to_string(load.failure_count)),
                      text_arg(std::to_string(load.warning_count)), text_arg(load.failures + "]"),
                      text_arg(load.warnings + "]"), ids.argument()});
+        if (load.records == 0)
+            spi_execute("DELETE FROM bulk.loads WHERE load_id = $1", {text_arg(load.load_id)});
     });
     if (!load.bulk_ids.empty())
         wake_worker_at_commit();

@@ -2,10 +2,12 @@
 #include "pg/relationship_batch.hpp"
 
 #include <map>
+#include <string>
 #include <set>
 #include <tuple>
 
 #include "pg/pg_call.hpp"
+#include "pg/schema_version.hpp"
 #include "pg/spi.hpp"
 #include "pg/sql_arrays.hpp"
 #include "pg/subtransaction.hpp"
@@ -270,7 +272,7 @@ void decide_outcomes(std::vector<PlannedOperation> &operations, const Relationsh
 // Rows for the INSERT into bulk.relationships.
 struct RelationshipRows {
     ArrayBuilder types{TEXTOID}, ids{TEXTOID}, from_types{TEXTOID}, from_ids{TEXTOID}, to_types{TEXTOID},
-        to_ids{TEXTOID}, cardinalities{TEXTOID}, data{JSONBOID}, created{TEXTOID};
+        to_ids{TEXTOID}, cardinalities{TEXTOID}, data{JSONBOID}, created{TEXTOID}, meta{JSONBOID};
 
     // `created_at` (as text) is kept when a relationship is rewritten; nullptr: now().
     void add(const Key &key, const Endpoint &from, const Endpoint &to, std::string_view cardinality,
@@ -284,6 +286,7 @@ struct RelationshipRows {
         to_ids.add_text(to.id);
         cardinalities.add_text(cardinality);
         data.add_jsonb(writer.data ? jsonb_copy(*writer.data) : nullptr);
+        meta.add_jsonb(writer.meta ? jsonb_copy(*writer.meta) : nullptr);
         if (created_at)
             created.add_text(*created_at);
         else
@@ -292,18 +295,32 @@ struct RelationshipRows {
     size_t size() const { return types.size(); }
 };
 
+// The INSERT of a batch's rows; without meta for a database still at 0.1 (which gets $10 unused).
+const char *insert_sql(bool with_meta)
+{
+    auto build = [](bool meta) {
+        return std::string("INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality, "
+                           "data, created_at") +
+               (meta ? ", meta" : "") +
+               ") SELECT k.type, k.id, k.from_type, k.from_id, k.to_type, k.to_id, k.cardinality, "
+               "coalesce(k.data, '{}'::pg_catalog.jsonb), coalesce(k.created::pg_catalog.timestamptz, pg_catalog.now())" +
+               (meta ? ", k.meta" : "") +
+               " FROM ROWS FROM (" TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ", " TEXT_ARRAY(4) ", " TEXT_ARRAY(5)
+               ", " TEXT_ARRAY(6) ", " TEXT_ARRAY(7) ", pg_catalog.unnest($8::pg_catalog.jsonb[]), " TEXT_ARRAY(9)
+               ", pg_catalog.unnest($10::pg_catalog.jsonb[])) "
+               "AS k(type, id, from_type, from_id, to_type, to_id, cardinality, data, created, meta)";
+    };
+    static const std::string with = build(true), without = build(false);
+    return (with_meta ? with : without).c_str();
+}
+
 void insert_rows(const RelationshipRows &rows)
 {
     spi_execute_generic(  // its plan cannot depend on table sizes: planned once
-        "INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality, data, created_at) "
-        "SELECT k.type, k.id, k.from_type, k.from_id, k.to_type, k.to_id, k.cardinality, "
-        "coalesce(k.data, '{}'::pg_catalog.jsonb), coalesce(k.created::pg_catalog.timestamptz, pg_catalog.now()) "
-        "FROM ROWS FROM (" TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ", " TEXT_ARRAY(4) ", " TEXT_ARRAY(5)
-        ", " TEXT_ARRAY(6) ", " TEXT_ARRAY(7) ", pg_catalog.unnest($8::pg_catalog.jsonb[]), " TEXT_ARRAY(9) ") "
-        "AS k(type, id, from_type, from_id, to_type, to_id, cardinality, data, created)",
+        insert_sql(installed_schema.relationship_meta),
         {rows.types.argument(), rows.ids.argument(), rows.from_types.argument(), rows.from_ids.argument(),
          rows.to_types.argument(), rows.to_ids.argument(), rows.cardinalities.argument(), rows.data.argument(),
-         rows.created.argument()});
+         rows.created.argument(), rows.meta.argument()});
 }
 
 // Deletes every touched relationship that existed, then inserts every touched one that exists:

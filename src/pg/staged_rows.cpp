@@ -20,7 +20,7 @@ const std::vector<StagingColumn> &staging_columns(Target target)
     static const std::vector<StagingColumn> relationships = {
         {"action", ColumnKind::Text, true},    {"type", ColumnKind::Text, true},    {"id", ColumnKind::Text, true},
         {"from_type", ColumnKind::Text, true}, {"from_id", ColumnKind::Text, true}, {"to_type", ColumnKind::Text, true},
-        {"to_id", ColumnKind::Text, true},     {"data", ColumnKind::Json, false}};
+        {"to_id", ColumnKind::Text, true},     {"data", ColumnKind::Json, false},   {"meta", ColumnKind::Json, false}};
     return target == Target::Resources ? resources : relationships;
 }
 
@@ -154,6 +154,7 @@ void push_operation(JsonbParseState **state, const Row &row, Target target)
             push_endpoint(state, "from", row, 5, 6);
             push_endpoint(state, "to", row, 7, 8);
             push_jsonb_member(state, "data", row, 9);
+            push_jsonb_member(state, "meta", row, 10);
         }
         pushJsonbValue(state, WJB_END_OBJECT, nullptr);
     }

@@ -12,6 +12,7 @@
 #include "pg/profile_cache.hpp"
 #include "pg/relationship_batch.hpp"
 #include "pg/resource_batch.hpp"
+#include "pg/schema_version.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/subtransaction.hpp"
@@ -49,7 +50,6 @@ struct ClaimedTask {
     Oid writer = InvalidOid;  // the extension's owner, as whom the operations are applied
     int32 operation_count = 0;
     int32 next = 0;  // first operation without a final receipt
-    bool pausable = false;  // bulk.pause exists (the extension is past 0.1, whose tables cannot say)
 };
 
 enum class BatchResult { Applied, Cancelled, Paused };
@@ -151,17 +151,6 @@ void wait_while_cancelling(const ClaimedTask &task)
     }
 }
 
-// Whether the extension's tables hold pause states: not while the database is still at 0.1 (the
-// library serves it until ALTER EXTENSION pg_bulk UPDATE).
-bool pausing_supported()
-{
-    SpiResult version = spi_execute(
-        "SELECT e.extversion OPERATOR(pg_catalog.<>) '0.1' FROM pg_catalog.pg_extension e "
-        "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
-        {});
-    return version.count() == 1 && version.text(0, 1) == "t";
-}
-
 // Takes the oldest pending task that is not paused, counting this attempt. Returns false when there
 // is none (or the task had to be failed for too many attempts).
 bool claim_next_task(ClaimedTask &task)
@@ -169,9 +158,9 @@ bool claim_next_task(ClaimedTask &task)
     return in_transaction([&] {
         if (!extension_present())
             return false;
-        task.pausable = pausing_supported();
+        installed_schema = read_installed_schema();
         SpiResult rows = spi_execute(
-            task.pausable
+            installed_schema.pauses
                 ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
                   "FROM bulk.tasks WHERE status = 'PENDING' AND paused_at IS NULL "
                   "AND NOT EXISTS (SELECT FROM bulk.global_pause) ORDER BY queue_position LIMIT 1 FOR UPDATE"
@@ -305,7 +294,7 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
         if (!extension_present())
             return BatchResult::Cancelled;
         SpiResult state = spi_execute_prepared(
-            task.pausable ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
+            installed_schema.pauses ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
                             "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
                           : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
             {text_arg(task.bulk_id)});

@@ -1,0 +1,19 @@
+// What the extension's installed SQL objects offer. The library serves databases whose extension is
+// older than the library until ALTER EXTENSION pg_bulk UPDATE runs there: the worker writes only
+// what the installed tables have.
+#pragma once
+
+namespace pg_bulk::pg {
+
+struct InstalledSchema {
+    bool pauses = true;              // bulk.global_pause, bulk.tasks.paused_at (0.2)
+    bool relationship_meta = true;   // bulk.relationships.meta (0.2)
+};
+
+// Reads the installed version (SPI-connected, in a transaction).
+InstalledSchema read_installed_schema();
+
+// The schema of the task the worker is applying (set when it claims the task).
+extern InstalledSchema installed_schema;
+
+} // namespace pg_bulk::pg
