@@ -131,8 +131,8 @@ END {
     label["create10"] = "CREATE, every 10th id exists (409)"
     label["upsert10"] = "UPSERT, every 10th id exists"
     label["delete10"] = "DELETE, every 10th id exists (404s)"
-    label["edges"] = sprintf("relationship CREATE, %d fresh edges", edges)
-    label["edges10"] = sprintf("relationship CREATE, %d, every 10th exists", edges)
+    label["edges"] = sprintf("%d relationship CREATEs, fresh", edges)
+    label["edges10"] = sprintf("%d relationship CREATEs, every 10th exists", edges)
     if (settings != "") printf "settings added: %s\n", settings
     for (i = 1; i <= k; i++) {
         kind = kinds[i]
