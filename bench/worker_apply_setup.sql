@@ -1,8 +1,8 @@
 -- Setup of bench/worker_apply.sh, run once on the bench's throwaway cluster, in the database the pg_bulk worker
 -- serves (pg_bulk.database). psql variables: :n (operations of each 100k task), :big_n (operations of the
--- memory task). Creates the extension, the sample profile, the requests every contender reads, the tables of the
--- baselines and the procedures that time the worker and the set-based baseline (the PL/pgSQL loop baseline is in
--- bench/plpgsql_apply.sql).
+-- memory task), :ids (random or sequential: the kind of ids, see bench.resource_id). Creates the extension, the
+-- sample profile, the requests every contender reads, the tables of the baselines and the procedures that time the
+-- worker and the set-based baseline (the PL/pgSQL loop baseline is in bench/plpgsql_apply.sql).
 \set ON_ERROR_STOP on
 SET client_min_messages = error;
 CREATE EXTENSION pg_bulk;
@@ -49,25 +49,34 @@ $$;
 --   upsert  UPSERT p1 .. pN, data variant 1                    (every row exists: replaced)
 --   mixed   CREATE; operation i has id p<i> when i % 10 = 0    (exists: 409 ALREADY_EXISTS), else n<i> (fresh)
 --   big     CREATE m1 .. m<big_n>                              (the memory task)
+-- where id p<i> stands for bench.resource_id('p', i, :'ids').
 CREATE TABLE bench.requests (name text PRIMARY KEY, doc jsonb NOT NULL);
 ALTER TABLE bench.requests ALTER COLUMN doc SET STORAGE EXTERNAL;
 
-CREATE FUNCTION bench.make_request(action text, n integer, id_prefix text, variant integer, existing_every integer)
+-- Id number i under `prefix`, of kind `ids`: random ids (uuid-like, from an md5 of prefix and number: spread over the primary
+-- key, as client-made uuids are, yet the same in every request that names them), or the prefix and the number.
+CREATE FUNCTION bench.resource_id(prefix text, i integer, ids text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE ids WHEN 'random' THEN prefix || '-' || md5(prefix || i)::uuid ELSE prefix || i END
+$$;
+
+CREATE FUNCTION bench.make_request(action text, n integer, id_prefix text, variant integer, existing_every integer,
+                                   ids text)
 RETURNS jsonb LANGUAGE sql AS $$
     SELECT jsonb_build_object('operations', jsonb_agg(jsonb_build_object(
                'action', action,
                lower(action), jsonb_build_object(
                    'type', 'provider',
-                   'id', CASE WHEN existing_every > 0 AND i % existing_every = 0 THEN 'p' ELSE id_prefix END || i,
+                   'id', bench.resource_id(CASE WHEN existing_every > 0 AND i % existing_every = 0 THEN 'p'
+                                                ELSE id_prefix END, i, ids),
                    'data', bench.provider_data(i, variant)))
            ORDER BY i))
       FROM generate_series(1, n) AS i
 $$;
 
-INSERT INTO bench.requests VALUES ('create', bench.make_request('CREATE', :n, 'p', 0, 0));
-INSERT INTO bench.requests VALUES ('upsert', bench.make_request('UPSERT', :n, 'p', 1, 0));
-INSERT INTO bench.requests VALUES ('mixed', bench.make_request('CREATE', :n, 'n', 0, 10));
-INSERT INTO bench.requests VALUES ('big', bench.make_request('CREATE', :big_n, 'm', 0, 0));
+INSERT INTO bench.requests VALUES ('create', bench.make_request('CREATE', :n, 'p', 0, 0, :'ids'));
+INSERT INTO bench.requests VALUES ('upsert', bench.make_request('UPSERT', :n, 'p', 1, 0, :'ids'));
+INSERT INTO bench.requests VALUES ('mixed', bench.make_request('CREATE', :n, 'n', 0, 10, :'ids'));
+INSERT INTO bench.requests VALUES ('big', bench.make_request('CREATE', :big_n, 'm', 0, 0, :'ids'));
 
 -- The baselines' resources table: shaped like bulk.resources (primary key (type, id), jsonb data, timestamps with
 -- defaults). Their receipts table is bench/baseline_receipts.sql.
@@ -205,8 +214,10 @@ $$;
 -- Correctness of a task the worker applied: SUCCESS, one final receipt per operation, exactly `conflicts` of them
 -- FAILURE with the 409 ALREADY_EXISTS error of DESIGN §4 (the message naming the operation's id), the others
 -- SUCCESS without an error.
+-- Hash joins whatever the statistics (the bench analyzes no table): a nested loop over a 1000000-operation task's
+-- receipts and operations would run for hours.
 CREATE FUNCTION bench.assert_task(task_id text, operations integer, conflicts integer) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_nestloop = off AS $$
 DECLARE
     t         bulk.tasks;
     receipts  bigint;

@@ -112,6 +112,10 @@ void pg_bulk_worker_main(Datum)
     SetConfigOption("enable_hashjoin", "off", PGC_SUSET, PGC_S_OVERRIDE);
     SetConfigOption("enable_mergejoin", "off", PGC_SUSET, PGC_S_OVERRIDE);
     SetConfigOption("enable_seqscan", "off", PGC_SUSET, PGC_S_OVERRIDE);
+    // A sequential scan that remains (a small table without a usable index: the profiles read, the
+    // purge) then costs over 10^10, far past jit_above_cost: compiling it would take tens of ms
+    // for a statement that runs in microseconds.
+    SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
     publish_worker_started(MyDatabaseId);
     publish_paused(!worker_enabled);
     on_shmem_exit(on_worker_exit, 0);
