@@ -14,7 +14,8 @@
 #   regress   pg_regress, then the isolation specs, against throwaway servers that preload pg_bulk
 #             (make installcheck, as user postgres)
 #   tap       Perl TAP tests in test/t/ (prove, as user postgres): crash recovery of the worker (SIGKILL,
-#             immediate stop, SIGTERM, ordering across restarts), NOTIFY, extension lifecycle; each test boots
+#             immediate stop, SIGTERM, ordering across restarts), NOTIFY, extension lifecycle, a missing
+#             pg_bulk.database, the one-by-one fallback of a failing batch and its log line; each test boots
 #             its own nodes with PostgreSQL::Test::Cluster. Node logs: build/tap/tmp_check/log/ in the copy.
 #   cron      test/cron/run.sh: a real pg_cron job runs bulk.load on a throwaway cluster (pg_cron schedules by
 #             the minute: it waits up to ~70 s for the run, 130 s at most)

@@ -7,42 +7,64 @@
 
 namespace pg_bulk::pg {
 
+PgError::PgError(ErrorData *data)
+try : owner_(std::make_shared<Owner>(data)) {
+} catch (...) {
+    MemoryContextDelete(data->assoc_context);  // no owner could be made: the bad_alloc goes on instead
+}
+
+PgError::Owner::~Owner()
+{
+    if (owned)
+        MemoryContextDelete(data->assoc_context);
+}
+
+const char *PgError::what() const noexcept
+{
+    return owner_->data->message ? owner_->data->message : "PostgreSQL error";
+}
+
+ErrorData *PgError::hand_over(MemoryContext context) noexcept
+{
+    if (owner_->owned) {
+        MemoryContextSetParent(owner_->data->assoc_context, context);
+        owner_->owned = false;
+    }
+    return owner_->data;
+}
+
 ErrorData *take_error(MemoryContext context)
 {
-    MemoryContextSwitchTo(context);
+    // ALLOCSET_SMALL_SIZES: an error is a few short strings; the worker may hold fifty of them in a
+    // batch applied one by one. CopyErrorData makes the new context the copy's assoc_context.
+    MemoryContextSwitchTo(
+        AllocSetContextCreate(TopMemoryContext, "pg_bulk caught error", ALLOCSET_SMALL_SIZES));
     ErrorData *data = CopyErrorData();
+    MemoryContextSwitchTo(context);
     FlushErrorState();
     return data;
 }
 
-ErrorData *copy_error(const ErrorData *error, MemoryContext context)
+// Where a pending error waits for its ereport: the current (sub)transaction's memory, which the abort
+// that follows frees; outside a transaction (the worker between batches, which then exits) TopMemoryContext.
+static MemoryContext pending_memory()
 {
-    return pg_call([&] {
-        auto *copy = static_cast<ErrorData *>(MemoryContextAlloc(context, sizeof(ErrorData)));
-        *copy = *error;
-        for (char **text : {&copy->message, &copy->detail, &copy->detail_log, &copy->hint, &copy->context,
-                            &copy->backtrace, &copy->schema_name, &copy->table_name, &copy->column_name,
-                            &copy->datatype_name, &copy->constraint_name, &copy->internalquery})
-            if (*text)
-                *text = MemoryContextStrdup(context, *text);
-        copy->assoc_context = context;
-        return copy;
-    });
+    return CurTransactionContext ? CurTransactionContext : TopMemoryContext;
 }
 
 // Copies a message into palloc'd memory; an allocation failure here surfaces as the original
 // out-of-memory error once the entry point raises.
 static char *copy_text(const char *text)
 {
-    return MemoryContextStrdup(CurTransactionContext ? CurTransactionContext : TopMemoryContext, text);
+    return MemoryContextStrdup(pending_memory(), text);
 }
 
 void capture_exception(PendingError &pending) noexcept
 {
     try {
         throw;
-    } catch (const PgError &error) {
-        pending.pg_error = error.data();
+    } catch (PgError &error) {
+        pending.pg_error = error.hand_over(pending_memory());
     } catch (const SqlError &error) {
         pending.sqlstate = error.sqlstate;
         pending.message = copy_text(error.what());

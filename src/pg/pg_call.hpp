@@ -5,6 +5,7 @@
 //   ereport only after every C++ object of the body is destroyed.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -14,14 +15,30 @@
 namespace pg_bulk::pg {
 
 // A PostgreSQL error caught by pg_call; rethrown unchanged (SQLSTATE, message, detail) at the entry.
+// It owns its ErrorData, which lives in a memory context of its own under TopMemoryContext: a caught
+// error crosses transaction boundaries (the worker aborts the batch transaction, then logs or rethrows
+// the error), so it must not live in any transaction's memory. Copies share it; the last one deletes it.
 class PgError : public std::exception {
 public:
-    explicit PgError(ErrorData *data) : data_(data) {}
-    ErrorData *data() const { return data_; }
-    const char *what() const noexcept override { return data_->message ? data_->message : "PostgreSQL error"; }
+    // Takes ownership of `data`, which must be alone in its own context (see take_error).
+    explicit PgError(ErrorData *data);
+    const ErrorData *data() const { return owner_->data; }
+    const char *what() const noexcept override;
+    // Gives the error's memory to `context` (e.g. the transaction's, freed when PostgreSQL has handled
+    // the error) and returns it for ReThrowError: from now on PostgreSQL owns it, not this object, so
+    // a longjmp may skip this object's destructor without leaking.
+    ErrorData *hand_over(MemoryContext context) noexcept;
 
 private:
-    ErrorData *data_;
+    struct Owner {
+        explicit Owner(ErrorData *data) : data(data) {}
+        Owner(const Owner &) = delete;
+        Owner &operator=(const Owner &) = delete;
+        ~Owner();
+        ErrorData *data;
+        bool owned = true;
+    };
+    std::shared_ptr<Owner> owner_;
 };
 
 // An error the C++ code raises itself, with its SQLSTATE (e.g. ERRCODE_INVALID_PARAMETER_VALUE).
@@ -33,10 +50,9 @@ public:
     std::string detail;
 };
 
-// Copies the error being handled out of ErrorContext and clears the error state.
+// Copies the error being handled out of ErrorContext into a new memory context of its own (for
+// PgError), clears the error state and switches back to `context`.
 ErrorData *take_error(MemoryContext context);
-// A copy of `error` allocated in `context` (e.g. to outlive the subtransaction it was caught in).
-ErrorData *copy_error(const ErrorData *error, MemoryContext context);
 
 // Runs `body`, which must hold no C++ object with a destructor across a PostgreSQL call.
 template <typename Body>
@@ -76,7 +92,9 @@ auto pg_call(Body &&body) -> decltype(body())
     }
 }
 
-// What an entry point must report after its C++ frames are gone.
+// What an entry point must report after its C++ frames are gone. Plain pointers into PostgreSQL's
+// memory (the current transaction's, or TopMemoryContext outside one): nothing in it needs a
+// destructor, so the longjmp of raise_pending skips none.
 struct PendingError {
     ErrorData *pg_error = nullptr;
     int sqlstate = 0;

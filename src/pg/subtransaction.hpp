@@ -22,8 +22,8 @@ inline void end_subtransaction(bool keep, MemoryContext context, ResourceOwner o
 }
 
 // Runs `body` in a subtransaction: its effects stay when it returns; when it throws a PgError they are
-// rolled back and the error is returned (copied to the caller's memory context, which outlives the
-// subtransaction's). Any other exception rolls the subtransaction back and propagates.
+// rolled back and the error is returned (a PgError owns its memory, which the rollback leaves alone).
+// Any other exception rolls the subtransaction back and propagates.
 template <typename Body>
 std::optional<PgError> in_subtransaction(Body &&body)
 {
@@ -34,7 +34,7 @@ std::optional<PgError> in_subtransaction(Body &&body)
     try {
         body();
     } catch (const PgError &error) {
-        failure.emplace(copy_error(error.data(), context));
+        failure.emplace(error);
     } catch (...) {
         end_subtransaction(false, context, owner);
         throw;

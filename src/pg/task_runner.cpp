@@ -80,7 +80,8 @@ void abort_transaction()
     pg_call([] { AbortOutOfAnyTransaction(); });
 }
 
-// Runs `body` in its own transaction; an exception aborts the transaction and propagates.
+// Runs `body` in its own transaction; an exception aborts the transaction and propagates. A PgError
+// survives the abort: it owns its ErrorData outside the transaction's memory (pg_call.hpp).
 template <typename Body>
 auto in_transaction(Body &&body) -> decltype(body())
 {

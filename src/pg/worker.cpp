@@ -1,8 +1,10 @@
 // The background worker (DESIGN §6): registered at server start when pg_bulk is preloaded, it
 // connects to pg_bulk.database, waits on its latch (set by committing submitters) or the poll
-// interval, and applies pending tasks one at a time. It idles while the extension is absent.
+// interval, and applies pending tasks one at a time. It idles while the extension is absent, and
+// waits for the database while it does not exist (database_wait.hpp).
 #include <algorithm>
 
+#include "pg/database_wait.hpp"
 #include "pg/pg_call.hpp"
 #include "pg/settings.hpp"
 #include "pg/task_runner.hpp"
@@ -101,7 +103,12 @@ void pg_bulk_worker_main(Datum)
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, handle_sigterm);
     BackgroundWorkerUnblockSignals();
+    if (connection_failed())
+        wait_for_database();
+    // Still set at the next start if the connection FATALs (e.g. the database does not exist).
+    publish_connecting(true);
     BackgroundWorkerInitializeConnection(worker_database, nullptr, 0);
+    publish_connecting(false);
     pgstat_report_appname("pg_bulk worker");
     // Nothing a user creates in another schema can shadow what the worker's statements call.
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);

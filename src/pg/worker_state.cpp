@@ -156,6 +156,21 @@ void publish_paused(bool paused)
     SpinLockRelease(&state->mutex);
 }
 
+void publish_connecting(bool connecting)
+{
+    SpinLockAcquire(&state->mutex);
+    state->connecting = connecting;
+    SpinLockRelease(&state->mutex);
+}
+
+bool connection_failed()
+{
+    SpinLockAcquire(&state->mutex);
+    bool failed = state->connecting;
+    SpinLockRelease(&state->mutex);
+    return failed;
+}
+
 bool cancel_requested_for(const char *bulk_id)
 {
     SpinLockAcquire(&state->mutex);

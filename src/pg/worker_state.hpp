@@ -27,6 +27,8 @@ struct WorkerState {
     char cancel_hint[bulk_id_capacity]; // a task a session is cancelling: stop it early
     pg_atomic_uint64 tasks_ended;       // counts committed task ends, for bulk.wait
     ConditionVariable task_ended;       // broadcast after each of them
+    bool connecting;                    // the worker is connecting to pg_bulk.database: still set at its
+                                        // next start when that failed (the database is missing)
 };
 
 // Called from _PG_init while shared_preload_libraries are loaded.
@@ -47,6 +49,10 @@ void publish_worker_started(Oid database);
 void publish_worker_stopped();
 void publish_progress(const char *bulk_id, int64 operations_applied);
 void publish_paused(bool paused);
+// Worker side: set before connecting to pg_bulk.database, cleared once connected (or once a waiting
+// worker has seen the database exist); connection_failed() tells the next start that it is still set.
+void publish_connecting(bool connecting);
+bool connection_failed();
 // True when a session is cancelling this task right now.
 bool cancel_requested_for(const char *bulk_id);
 
