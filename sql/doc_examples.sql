@@ -62,6 +62,13 @@ SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
 SELECT m -> 'counts' AS counts, m -> 'errors' AS errors
   FROM bulk.metrics((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) m;
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "r1", "data": {"name": "Rae"}}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "r1", "data": {"name": "Rae, twice"}}}]}')
+       ->> 'bulkId' AS first_try \gset
+SELECT bulk.wait(:'first_try') ->> 'status' AS status;
+SELECT bulk.retry(:'first_try', ARRAY['ALREADY_EXISTS']) ->> 'operations' AS retried_operations;
+SELECT bulk.wait(bulk.task(:'first_try', false) -> 'retries' ->> 0) ->> 'status' AS retry_status;
 SELECT bulk.pause() ->> 'paused' AS paused;
 SELECT count(*) AS held FROM bulk.queue WHERE paused IS NOT NULL;
 SELECT bulk.resume() ->> 'paused' AS paused;

@@ -135,14 +135,14 @@ SELECT bulk.task(:'held', false) ->> 'status' AS held_status;
 SELECT bulk.resume(:'held') - 'bulkId' AS resumed_one;
 SELECT bulk.wait(:'held', '30 seconds') ->> 'status' AS held_after_resume;
 -- A running task stops at the end of the batch in flight, and resumes where it stopped: every
--- operation applied once. Batches of 5 operations of 20 ms each make it long enough.
+-- operation applied once. 40 batches of 5 operations of 20 ms each make it long enough.
 RESET ROLE;
 ALTER SYSTEM SET pg_bulk.batch_size = 5;
 ALTER SYSTEM SET pg_bulk.test_apply_delay = 20;
 SELECT pg_reload_conf();
 SELECT bulk.submit_resources(jsonb_build_object('operations', (SELECT jsonb_agg(jsonb_build_object(
     'action', 'CREATE', 'create', jsonb_build_object('type', 'office', 'id', 'long-' || i,
-    'data', jsonb_build_object('name', 'n' || i)))) FROM generate_series(1, 40) i))) ->> 'bulkId' AS long_task \gset
+    'data', jsonb_build_object('name', 'n' || i)))) FROM generate_series(1, 200) i))) ->> 'bulkId' AS long_task \gset
 SELECT pg_temp.wait_until(format('(SELECT applied_count >= 5 FROM bulk.tasks WHERE bulk_id = %L)', :'long_task'))
        AS long_task_running;
 SET ROLE regress_lifecycle_admin;
@@ -150,7 +150,7 @@ SELECT bulk.pause(:'long_task') ->> 'paused' AS paused_while_running;
 RESET ROLE;
 SELECT pg_temp.wait_until(format('EXISTS (SELECT FROM bulk.logs(%L) WHERE message LIKE ''paused%%'')', :'long_task'))
        AS worker_left_it;
-SELECT status, applied_count < 40 AS stopped_before_the_end,
+SELECT status, applied_count < 200 AS stopped_before_the_end,
        applied_count = (SELECT count(*) FROM bulk.resources WHERE id LIKE 'long-%') AS receipts_match_effects
   FROM bulk.tasks WHERE bulk_id = :'long_task';
 SELECT regexp_replace(message, '[0-9]+', 'N') AS log_line FROM bulk.logs(:'long_task') WHERE message LIKE 'paused%';

@@ -24,6 +24,41 @@ ALTER TABLE bulk.tasks ALTER COLUMN submitted_by TYPE regrole;
 ALTER TABLE bulk.loads ALTER COLUMN submitted_by TYPE regrole;
 ALTER TABLE bulk.tasks ADD COLUMN paused_at timestamptz;
 ALTER TABLE bulk.relationships ADD COLUMN meta jsonb;
+ALTER TABLE bulk.tasks ADD COLUMN retry_of text, ADD COLUMN retry_filter text;
+CREATE UNIQUE INDEX tasks_retries ON bulk.tasks (retry_of, retry_filter) WHERE retry_of IS NOT NULL;
+
+-- A new task with the operations of a finished task whose receipts are FAILURE or CANCELLED (only
+-- those with the listed error types, and CANCELLED, when error_types is given), submitted as the
+-- original submitter: the caller must see the task (its submitter, or bulk_admin).
+CREATE FUNCTION bulk.retry(bulk_id text, error_types text[] DEFAULT NULL) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_retry' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+
+-- The document links retries both ways: "retryOf" (the task this one retries) and "retries" (the
+-- retries of this one, in queue order), when there are any.
+CREATE OR REPLACE FUNCTION bulk.task(bulk_id text, with_receipts boolean DEFAULT true) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    task_status text;
+    original text;
+    retries jsonb;
+BEGIN
+    SELECT t.status, t.retry_of INTO task_status, original
+      FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(task.bulk_id);
+    END IF;
+    SELECT pg_catalog.jsonb_agg(r.bulk_id ORDER BY r.queue_position) INTO retries
+      FROM bulk.tasks r WHERE r.retry_of OPERATOR(pg_catalog.=) task.bulk_id;
+    IF original IS NULL AND retries IS NULL THEN
+        RETURN bulk._task_document(task.bulk_id, task_status, with_receipts);
+    END IF;
+    RETURN bulk._task_document(task.bulk_id, task_status, with_receipts)
+           OPERATOR(pg_catalog.||) pg_catalog.jsonb_strip_nulls(
+               pg_catalog.jsonb_build_object('retryOf', original, 'retries', retries));
+END
+$$;
+
 
 -------------------------------------------------------------------------------------------------
 -- Pausing (DESIGN §5): bulk_admin members pause every task or one, without superuser; stored, so a
@@ -365,7 +400,7 @@ GRANT SELECT ON bulk.global_pause TO bulk_writer;
 GRANT EXECUTE ON FUNCTION bulk.pause(), bulk.resume(), bulk.pause(text), bulk.resume(text) TO bulk_admin;
 GRANT EXECUTE ON FUNCTION bulk._written_by_this_transaction(xid), bulk._refuse_hopeless_wait(text, xid)
     TO bulk_writer;
-GRANT EXECUTE ON FUNCTION bulk._quote_excerpt(text) TO bulk_writer;
+GRANT EXECUTE ON FUNCTION bulk._quote_excerpt(text), bulk.retry(text, text[]) TO bulk_writer;
 GRANT EXECUTE ON FUNCTION bulk._superuser_copy() TO bulk_admin;
 
 -- The identity sequences too, or a restored database would hand out queue positions and log

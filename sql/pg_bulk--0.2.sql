@@ -295,11 +295,14 @@ CREATE TABLE bulk.tasks (
     submitted_at     timestamptz NOT NULL DEFAULT now(),
     started_at       timestamptz,
     finished_at      timestamptz,
-    paused_at        timestamptz  -- set by bulk.pause(bulk_id): the worker neither starts nor goes on with it
+    paused_at        timestamptz,  -- set by bulk.pause(bulk_id): the worker neither starts nor goes on with it
+    retry_of         text,  -- the task bulk.retry made this one of
+    retry_filter     text   -- which of its receipts: '*' (every FAILURE and CANCELLED) or the sorted error types
 );
 CREATE UNIQUE INDEX tasks_idempotency_key ON bulk.tasks (submitted_by, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX tasks_pending ON bulk.tasks (queue_position) WHERE status = 'PENDING';
+CREATE UNIQUE INDEX tasks_retries ON bulk.tasks (retry_of, retry_filter) WHERE retry_of IS NOT NULL;
 
 -- The request's operations in chunks of 1000, so a reader never loads a whole request at once.
 CREATE TABLE bulk.task_operations (
@@ -425,22 +428,41 @@ $$;
 CREATE FUNCTION bulk._task_document(bulk_id text, task_status text, with_receipts boolean) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'bulk_task_document' LANGUAGE C STABLE STRICT;
 
+-- The document links retries both ways: "retryOf" (the task this one retries) and "retries" (the
+-- retries of this one, in queue order), when there are any.
 CREATE FUNCTION bulk.task(bulk_id text, with_receipts boolean DEFAULT true) RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     task_status text;
+    original text;
+    retries jsonb;
 BEGIN
-    SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task.bulk_id;
+    SELECT t.status, t.retry_of INTO task_status, original
+      FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task.bulk_id;
     IF NOT FOUND THEN
         PERFORM bulk._raise_unknown_task(task.bulk_id);
     END IF;
-    RETURN bulk._task_document(task.bulk_id, task_status, with_receipts);
+    SELECT pg_catalog.jsonb_agg(r.bulk_id ORDER BY r.queue_position) INTO retries
+      FROM bulk.tasks r WHERE r.retry_of OPERATOR(pg_catalog.=) task.bulk_id;
+    IF original IS NULL AND retries IS NULL THEN
+        RETURN bulk._task_document(task.bulk_id, task_status, with_receipts);
+    END IF;
+    RETURN bulk._task_document(task.bulk_id, task_status, with_receipts)
+           OPERATOR(pg_catalog.||) pg_catalog.jsonb_strip_nulls(
+               pg_catalog.jsonb_build_object('retryOf', original, 'retries', retries));
 END
 $$;
 
 -------------------------------------------------------------------------------------------------
 -- Task lifecycle (DESIGN §5)
 -------------------------------------------------------------------------------------------------
+-- A new task with the operations of a finished task whose receipts are FAILURE or CANCELLED (only
+-- those with the listed error types, and CANCELLED, when error_types is given), submitted as the
+-- original submitter: the caller must see the task (its submitter, or bulk_admin).
+CREATE FUNCTION bulk.retry(bulk_id text, error_types text[] DEFAULT NULL) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_retry' LANGUAGE C VOLATILE
+    SET search_path = pg_catalog, pg_temp;
+
 CREATE FUNCTION bulk._hint_cancel(bulk_id text) RETURNS void
     AS 'MODULE_PATHNAME', 'bulk_hint_cancel' LANGUAGE C STRICT VOLATILE;
 
@@ -871,6 +893,7 @@ GRANT EXECUTE ON FUNCTION
     bulk.submit_resources(jsonb, text), bulk.validate_resources(jsonb),
     bulk.submit_relationships(jsonb, text), bulk.validate_relationships(jsonb),
     bulk.task(text, boolean), bulk.receipts(text), bulk.cancel(text), bulk.metrics(text), bulk.logs(text),
+    bulk.retry(text, text[]),
     bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text),
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._quote_excerpt(text),
     bulk._receipt_rows(text, text),

@@ -21,6 +21,14 @@ const char *error_type_name(ErrorType type)
     return "INTERNAL";
 }
 
+std::optional<ErrorType> error_type_from_name(std::string_view name)
+{
+    for (int i = 0; i <= static_cast<int>(ErrorType::Internal); ++i)
+        if (name == error_type_name(static_cast<ErrorType>(i)))
+            return static_cast<ErrorType>(i);
+    return std::nullopt;
+}
+
 int error_type_code(ErrorType type)
 {
     switch (type) {

@@ -2,8 +2,10 @@
 // problems that are not about one operation (a bad profile definition, a malformed request).
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace pg_bulk {
 
@@ -23,6 +25,8 @@ enum class ErrorType {
 
 // "INVALID_VALUE" etc., as written in receipts.
 const char *error_type_name(ErrorType type);
+// The type a receipt name stands for ("INVALID_VALUE" -> InvalidValue); nullopt for any other text.
+std::optional<ErrorType> error_type_from_name(std::string_view name);
 // The HTTP-like code of a type: 400, 403, 404, 409 or 500.
 int error_type_code(ErrorType type);
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/request.hpp"
+#include "pg/submit.hpp"
 #include "pg/identity.hpp"
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
@@ -71,17 +72,41 @@ HeldBy write_task(const JsonbReader &reader, const JsonNode &operations, Target 
     return {*bulk_id, false};
 }
 
-// Queues the task as the extension's owner (callers cannot write the task tables), recording the
-// caller as its submitter, and wakes the worker when the caller's transaction commits.
+// Queues the task as the extension's owner (callers cannot write the task tables), recording
+// `submitter`, and wakes the worker when the caller's transaction commits.
 HeldBy queue_task(const JsonbReader &reader, const JsonNode &operations, Target target,
-                  const std::optional<std::string> &key)
+                  const std::optional<std::string> &key, Oid submitter)
 {
-    Oid submitter = GetUserId();
     HeldBy task;
     as_role(extension_owner(), [&] { task = write_task(reader, operations, target, key, submitter); });
     wake_worker_at_commit();
     return task;
 }
+
+} // namespace
+
+SubmitAnswer validate_and_queue(const Jsonb *request, bool queue, Target target, const std::optional<std::string> &key,
+                                Oid submitter)
+{
+    JsonbReader reader;
+    JsonNode operations = request_operations(reader.root(request), static_cast<size_t>(max_operations));
+    auto definitions = catalog();
+    PgPatternEngine patterns;
+    ResourceOperationValidator resource_validator(*definitions, patterns, definitions.get());
+    RelationshipOperationValidator relationship_validator(*definitions, *definitions, patterns);
+    const OperationValidator &validator = target == Target::Resources
+                                              ? static_cast<const OperationValidator &>(resource_validator)
+                                              : relationship_validator;
+    auto rejected = validate_operations(operations, validator, check_for_interrupts);
+    if (!rejected.empty())
+        return {rejected_document(operations, rejected), std::nullopt};
+    if (!queue)
+        return {valid_document(), std::nullopt};
+    HeldBy task = queue_task(reader, operations, target, key, submitter);
+    return {accepted_document(task.bulk_id, task.replayed), task.bulk_id};
+}
+
+namespace {
 
 // The answer document (JSON text) of a submit or dry run. Runs SPI-connected.
 std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
@@ -96,22 +121,7 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
             return accepted_document(*earlier, true);
     }
     const Jsonb *document = pg_call([&] { return DatumGetJsonbP(raw); });
-    JsonbReader reader;
-    JsonNode operations = request_operations(reader.root(document), static_cast<size_t>(max_operations));
-    auto definitions = catalog();
-    PgPatternEngine patterns;
-    ResourceOperationValidator resource_validator(*definitions, patterns, definitions.get());
-    RelationshipOperationValidator relationship_validator(*definitions, *definitions, patterns);
-    const OperationValidator &validator = target == Target::Resources
-                                              ? static_cast<const OperationValidator &>(resource_validator)
-                                              : relationship_validator;
-    auto rejected = validate_operations(operations, validator, check_for_interrupts);
-    if (!rejected.empty())
-        return rejected_document(operations, rejected);
-    if (mode == Mode::DryRun)
-        return valid_document();
-    HeldBy task = queue_task(reader, operations, target, key);
-    return accepted_document(task.bulk_id, task.replayed);
+    return validate_and_queue(document, mode == Mode::Queue, target, key, GetUserId()).document;
 }
 
 Datum run(FunctionCallInfo fcinfo, Mode mode, Target target)

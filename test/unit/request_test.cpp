@@ -450,10 +450,19 @@ TEST(Documents, AppendErrorJsonForEveryType)
     for (const auto &[type, code, name] : types) {
         EXPECT_EQ(error_type_code(type), code) << name;
         EXPECT_EQ(error_type_name(type), name);
+        EXPECT_EQ(error_type_from_name(name), type);
         std::string out;
         append_error_json(out, OperationError{type, "m"});
         EXPECT_EQ(out, "{\"code\": " + std::to_string(code) + ", \"type\": \"" + name + "\", \"message\": \"m\"}");
     }
+}
+
+TEST(Documents, UnknownErrorTypeNames)
+{
+    EXPECT_EQ(error_type_from_name(""), std::nullopt);
+    EXPECT_EQ(error_type_from_name("invalid_value"), std::nullopt);
+    EXPECT_EQ(error_type_from_name("CANCELLED"), std::nullopt);
+    EXPECT_EQ(error_type_from_name("INTERNAL "), std::nullopt);
 }
 
 TEST(Documents, AppendErrorJson)
