@@ -2,50 +2,13 @@
 -- raises at once; replayed submits say so; metrics count errors by type and queue time from the
 -- commit; bulk_admin members pause and resume everything or one task without superuser.
 -- The worker is switched on with ALTER SYSTEM + reload and left paused at the end.
+\i sql/include/worker_on_fresh_extension.sql
 SET client_min_messages = warning;
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
-CREATE EXTENSION pg_bulk;
 DROP ROLE IF EXISTS regress_lifecycle_admin, regress_lifecycle_writer;
 CREATE ROLE regress_lifecycle_admin IN ROLE bulk_admin;
 CREATE ROLE regress_lifecycle_writer IN ROLE bulk_writer;
 RESET client_min_messages;
 \set VERBOSITY terse
-
-CREATE FUNCTION pg_temp.error_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, 'bk_\w{27}', '<bulk id>');
-END
-$$;
-
--- Polls a boolean SQL expression until it holds (true) or 30 seconds have passed (false).
-CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-    met boolean;
-BEGIN
-    LOOP
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met OR clock_timestamp() > deadline THEN
-            RETURN met;
-        END IF;
-        PERFORM pg_sleep(0.01);
-    END LOOP;
-END
-$$;
 
 SELECT bulk.define_profile('office', '{"properties": {"name": {"type": "symbol"}}}');
 ALTER SYSTEM SET pg_bulk.poll_interval = '100ms';

@@ -681,6 +681,9 @@ $$;
 CREATE FUNCTION bulk.pause(bulk_id text) RETURNS jsonb
 LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- A worker applying the task re-locks its row for every batch and could starve this UPDATE: the
+    -- hint makes it wait, between batches, until this transaction ends (as for bulk.cancel).
+    PERFORM bulk._hint_cancel(pause.bulk_id);
     UPDATE bulk.tasks t SET paused_at = coalesce(t.paused_at, pg_catalog.clock_timestamp())
      WHERE t.bulk_id OPERATOR(pg_catalog.=) pause.bulk_id AND t.status OPERATOR(pg_catalog.=) 'PENDING';
     IF NOT FOUND AND NOT EXISTS (SELECT FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) pause.bulk_id) THEN

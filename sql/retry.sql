@@ -1,51 +1,14 @@
 -- bulk.retry (issue 13.3, DESIGN §5): a new task with the FAILURE and CANCELLED operations of a finished
 -- task (optionally only some error types), submitted as the original submitter, linked both ways,
 -- idempotent; a bulk_admin may retry another role's task and it still runs as that role.
+\i sql/include/worker_on_fresh_extension.sql
 SET client_min_messages = warning;
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
-CREATE EXTENSION pg_bulk;
 DROP ROLE IF EXISTS regress_retry_writer, regress_retry_other, regress_retry_admin;
 CREATE ROLE regress_retry_writer IN ROLE bulk_writer;
 CREATE ROLE regress_retry_other IN ROLE bulk_writer;
 CREATE ROLE regress_retry_admin IN ROLE bulk_admin;
 RESET client_min_messages;
 \set VERBOSITY terse
-
-CREATE FUNCTION pg_temp.error_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, 'bk_\w{27}', '<bulk id>', 'g');
-END
-$$;
-
--- Polls a boolean SQL expression until it holds (true) or 30 seconds have passed (false).
-CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-    met boolean;
-BEGIN
-    LOOP
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met OR clock_timestamp() > deadline THEN
-            RETURN met;
-        END IF;
-        PERFORM pg_sleep(0.01);
-    END LOOP;
-END
-$$;
 
 -- A task's receipts, one line each.
 CREATE FUNCTION pg_temp.receipts(bulk_id text) RETURNS TABLE (seq integer, action text, id text, status text,

@@ -273,9 +273,10 @@ Datum bulk_worker_status(PG_FUNCTION_ARGS)
     return (Datum)0;
 }
 
-// bulk._hint_cancel(bulk_id text) RETURNS void: tells a running worker to stop this task after the
-// operation in flight and to wait, instead of starting another batch, until the cancelling
-// transaction ends. Only a hint: the cancel itself is the transactional update of bulk.tasks.
+// bulk._hint_cancel(bulk_id text) RETURNS void (bulk.cancel, bulk.pause(bulk_id)): tells a running
+// worker to stop this task after the operation in flight and to wait, instead of starting another
+// batch, until the hinting transaction ends. Only a hint: the cancel or pause itself is the
+// transactional update of bulk.tasks.
 Datum bulk_hint_cancel(PG_FUNCTION_ARGS)
 {
     if (state) {
