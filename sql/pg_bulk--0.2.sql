@@ -436,6 +436,23 @@ BEGIN
 END
 $$;
 
+-- Receipts of many tasks (DESIGN §5, docs/api.md "Tasks and receipts"): rows in the order of bulk_ids
+-- (each id once), then by seq; only the listed statuses (NULL: every status); strictly after
+-- (after_bulk_id, after_seq) when both are given; at most max_rows (1 to 100000) rows. Built in C from
+-- the stored chunks and receipt runs, reading as the caller (row level security applies); NULL bulk_ids
+-- return no rows.
+CREATE FUNCTION bulk.receipts(bulk_ids text[], statuses text[] DEFAULT NULL, after_bulk_id text DEFAULT NULL,
+                              after_seq integer DEFAULT NULL, max_rows integer DEFAULT 1000)
+RETURNS TABLE (bulk_id text, seq integer, action text, type text, id text, status text, error_code integer,
+               error_type text, error_message text, completed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'bulk_receipts_of_tasks' LANGUAGE C STABLE;
+
+-- Every receipt of one task, by the same C code.
+CREATE OR REPLACE FUNCTION bulk.receipts(bulk_id text)
+RETURNS TABLE (seq integer, action text, type text, id text, status text,
+               error_code integer, error_type text, error_message text, completed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'bulk_receipts_of_task' LANGUAGE C STABLE STRICT;
+
 -------------------------------------------------------------------------------------------------
 -- Task lifecycle (DESIGN §5)
 -------------------------------------------------------------------------------------------------
@@ -748,6 +765,7 @@ GRANT SELECT ON bulk.profiles, bulk.relationship_definitions TO bulk_writer;
 GRANT SELECT ON bulk.resources, bulk.relationships TO bulk_writer;
 GRANT SELECT ON bulk.tasks, bulk.task_operations, bulk.operation_results, bulk.task_logs, bulk.queue,
     bulk.loads, bulk.load_rejects TO bulk_writer;
+GRANT EXECUTE ON FUNCTION bulk.receipts(text[], text[], text, integer, integer) TO bulk_writer;
 GRANT EXECUTE ON FUNCTION
     bulk.submit_resources(jsonb, text), bulk.validate_resources(jsonb),
     bulk.submit_relationships(jsonb, text), bulk.validate_relationships(jsonb),
