@@ -21,17 +21,21 @@ bool ReceiptSelection::wants(std::string_view status) const
 
 namespace {
 
-// Runs from the one holding `from_seq` (the primary key finds it; `last_seq` alone would scan every
-// earlier run), optionally only those of the listed statuses ($3).
+// The first run a walk from `from_seq` needs: the one holding it, if any (found backwards on the primary key).
+constexpr const char *first_run_sql =
+    "SELECT pg_catalog.max(p.seq) FROM bulk.operation_results p "
+    "WHERE p.bulk_id OPERATOR(pg_catalog.=) $1 AND p.seq OPERATOR(pg_catalog.<=) $2";
+
+// Runs from there ($3) in seq order, optionally only those of the listed statuses ($4). A plain parameter as the
+// lower bound, so that it is an index condition even under row level security (which keeps conditions holding
+// a subquery above its own).
 constexpr const char *runs_sql =
     "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at, "
     "(r.error OPERATOR(pg_catalog.->>) 'code')::pg_catalog.int4, r.error OPERATOR(pg_catalog.->>) 'type', "
     "r.error OPERATOR(pg_catalog.->>) 'message' "
     "FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "
-    "AND r.seq OPERATOR(pg_catalog.>=) coalesce((SELECT pg_catalog.max(p.seq) FROM bulk.operation_results p "
-    "WHERE p.bulk_id OPERATOR(pg_catalog.=) $1 AND p.seq OPERATOR(pg_catalog.<=) $2), 0) "
-    "AND r.last_seq OPERATOR(pg_catalog.>=) $2 "
-    "AND ($3 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($3)) ORDER BY r.seq";
+    "AND r.seq OPERATOR(pg_catalog.>=) $3 AND r.last_seq OPERATOR(pg_catalog.>=) $2 "
+    "AND ($4 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($4)) ORDER BY r.seq";
 
 constexpr const char *chunk_sql =
     "SELECT c.first_operation, c.operations FROM bulk.task_operations c "
@@ -54,11 +58,19 @@ public:
               MemoryContext context)
         : reader_(reader), context_(context)
     {
-        SpiArg args[] = {text_arg(bulk_id), int4_arg(from_seq), statuses};
-        Oid types[] = {args[0].type, args[1].type, args[2].type};
-        Datum values[] = {args[0].value, args[1].value, args[2].value};
-        char nulls[] = {' ', ' ', statuses.null ? 'n' : ' '};
-        portal_ = pg_call([&] { return SPI_cursor_open_with_args(nullptr, runs_sql, 3, types, values, nulls, true, 0); });
+        SpiArg id = text_arg(bulk_id);
+        SpiResult first = spi_query_generic(first_run_sql, {id, int4_arg(from_seq)});
+        bool none = false;
+        int32 first_seq = DatumGetInt32(first.binary(0, 1, none));
+        pg_call([] { SPI_freetuptable(SPI_tuptable); });
+        SpiArg args[] = {id, int4_arg(from_seq), int4_arg(none ? 0 : first_seq), statuses};
+        Oid types[] = {args[0].type, args[1].type, args[2].type, args[3].type};
+        Datum values[] = {args[0].value, args[1].value, args[2].value, args[3].value};
+        char nulls[] = {' ', ' ', ' ', statuses.null ? 'n' : ' '};
+        // Planned for the first rows: a walk stops after a page.
+        portal_ = pg_call([&] {
+            return SPI_cursor_open_with_args(nullptr, runs_sql, 4, types, values, nulls, true, CURSOR_OPT_FAST_PLAN);
+        });
         fetch();
     }
 
