@@ -1,4 +1,4 @@
-// Walking a task's receipts: runs from a cursor over bulk.operation_results, operations from the chunk
+// Walking a task's receipts: runs read from bulk.operation_results a batch at a time, operations from the chunk
 // of bulk.task_operations that holds them (see receipt_walk.hpp).
 #include "pg/receipt_walk.hpp"
 
@@ -26,23 +26,25 @@ constexpr const char *first_run_sql =
     "SELECT pg_catalog.max(p.seq) FROM bulk.operation_results p "
     "WHERE p.bulk_id OPERATOR(pg_catalog.=) $1 AND p.seq OPERATOR(pg_catalog.<=) $2";
 
-// Runs from there ($3) in seq order, optionally only those of the listed statuses ($4). A plain parameter as the
-// lower bound, so that it is an index condition even under row level security (which keeps conditions holding
-// a subquery above its own).
+// The next batch of runs from seq $3 on, optionally only those of the listed statuses ($4), reaching
+// `from_seq` ($2). A batch query by key rather than one cursor: with LIMIT, the plan is the primary key's
+// order whatever the table's statistics say, where a cursor over the rest of a large task may be planned as a
+// sort of all of it. The lower bound is a plain parameter, so that it stays an index condition under row
+// level security (which keeps conditions holding a subquery above its own).
 constexpr const char *runs_sql =
     "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at, "
     "(r.error OPERATOR(pg_catalog.->>) 'code')::pg_catalog.int4, r.error OPERATOR(pg_catalog.->>) 'type', "
     "r.error OPERATOR(pg_catalog.->>) 'message' "
     "FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "
     "AND r.seq OPERATOR(pg_catalog.>=) $3 AND r.last_seq OPERATOR(pg_catalog.>=) $2 "
-    "AND ($4 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($4)) ORDER BY r.seq";
+    "AND ($4 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($4)) ORDER BY r.seq LIMIT 1000";
 
 constexpr const char *chunk_sql =
     "SELECT c.first_operation, c.operations FROM bulk.task_operations c "
     "WHERE c.bulk_id OPERATOR(pg_catalog.=) $1 AND c.first_operation OPERATOR(pg_catalog.<=) $2 "
     "ORDER BY c.first_operation DESC LIMIT 1";
 
-constexpr long runs_per_fetch = 1000;
+constexpr uint64 runs_per_fetch = 1000;  // the LIMIT of runs_sql
 
 NullableDatum column(const SpiResult &rows, uint64 row, int number)
 {
@@ -51,27 +53,18 @@ NullableDatum column(const SpiResult &rows, uint64 row, int number)
     return value;
 }
 
-// The runs of one task, in seq order, read through a cursor a batch at a time.
-class RunCursor {
+// The runs of one task, in seq order, read a batch at a time.
+class RunReader {
 public:
-    RunCursor(const JsonbReader &reader, std::string_view bulk_id, int32 from_seq, const SpiArg &statuses,
+    RunReader(const JsonbReader &reader, std::string_view bulk_id, int32 from_seq, const SpiArg &statuses,
               MemoryContext context)
-        : reader_(reader), context_(context)
+        : reader_(reader), context_(context), bulk_id_(text_arg(bulk_id)), from_seq_(from_seq), statuses_(statuses)
     {
-        SpiArg id = text_arg(bulk_id);
-        SpiResult first = spi_query_generic(first_run_sql, {id, int4_arg(from_seq)});
+        SpiResult first = spi_query_generic(first_run_sql, {bulk_id_, int4_arg(from_seq)});
         bool none = false;
         int32 first_seq = DatumGetInt32(first.binary(0, 1, none));
         pg_call([] { SPI_freetuptable(SPI_tuptable); });
-        SpiArg args[] = {id, int4_arg(from_seq), int4_arg(none ? 0 : first_seq), statuses};
-        Oid types[] = {args[0].type, args[1].type, args[2].type, args[3].type};
-        Datum values[] = {args[0].value, args[1].value, args[2].value, args[3].value};
-        char nulls[] = {' ', ' ', ' ', statuses.null ? 'n' : ' '};
-        // Planned for the first rows: a walk stops after a page.
-        portal_ = pg_call([&] {
-            return SPI_cursor_open_with_args(nullptr, runs_sql, 4, types, values, nulls, true, CURSOR_OPT_FAST_PLAN);
-        });
-        fetch();
+        fetch(none ? 0 : first_seq);
     }
 
     const ReceiptRun *current() const { return row_ < count_ ? &run_ : nullptr; }
@@ -80,31 +73,26 @@ public:
     {
         if (++row_ < count_)
             read();
-        else if (count_ == runs_per_fetch)
-            fetch();
+        else if (count_ == runs_per_fetch && run_.seq < PG_INT32_MAX)
+            fetch(run_.seq + 1);
     }
 
     void close()
     {
-        pg_call([&] {
-            if (batch_)
-                SPI_freetuptable(batch_);
-            SPI_cursor_close(portal_);
-        });
+        if (batch_)
+            pg_call([&] { SPI_freetuptable(batch_); });
+        batch_ = nullptr;
     }
 
 private:
-    // The next batch replaces the previous one and what was detoasted for it.
-    void fetch()
+    // The batch of runs from `seq` on replaces the previous one and what was detoasted for it.
+    void fetch(int32 seq)
     {
-        pg_call([&] {
-            if (batch_)
-                SPI_freetuptable(batch_);
-            MemoryContextReset(context_);
-            SPI_cursor_fetch(portal_, true, runs_per_fetch);
-        });
+        close();
+        pg_call([&] { MemoryContextReset(context_); });
+        SpiResult rows = spi_query_generic(runs_sql, {bulk_id_, int4_arg(from_seq_), int4_arg(seq), statuses_});
         batch_ = SPI_tuptable;
-        count_ = SPI_processed;
+        count_ = rows.count();
         row_ = 0;
         if (count_ > 0)
             read();
@@ -130,7 +118,9 @@ private:
 
     const JsonbReader &reader_;
     MemoryContext context_;  // what a batch's values were detoasted into
-    Portal portal_ = nullptr;
+    SpiArg bulk_id_;
+    int32 from_seq_;
+    SpiArg statuses_;
     SPITupleTable *batch_ = nullptr;
     uint64 count_ = 0;
     uint64 row_ = 0;
@@ -199,7 +189,7 @@ SpiArg statuses_argument(const std::optional<std::vector<std::string>> &statuses
 }
 
 // Walks the receipts with the two readers; returns when `visit` says stop or the task ends.
-void walk(RunCursor &runs, ChunkReader &chunks, std::string_view bulk_id, std::string_view unfinished,
+void walk(RunReader &runs, ChunkReader &chunks, std::string_view bulk_id, std::string_view unfinished,
           const ReceiptSelection &selection, const std::function<bool(const OperationReceipt &)> &visit)
 {
     bool unfinished_wanted = selection.wants(unfinished);
@@ -256,7 +246,7 @@ void walk_receipts(std::string_view bulk_id, std::string_view task_status, const
         return AllocSetContextCreate(CurrentMemoryContext, "pg_bulk receipts chunk", ALLOCSET_DEFAULT_SIZES);
     });
     JsonbReader reader;
-    RunCursor runs(reader, bulk_id, selection.from_seq, statuses, runs_context);
+    RunReader runs(reader, bulk_id, selection.from_seq, statuses, runs_context);
     ChunkReader chunks(reader, bulk_id, chunk_context);
     MemoryContext outer = MemoryContextSwitchTo(chunk_context);
     walk(runs, chunks, bulk_id, unfinished, selection, visit);
