@@ -142,6 +142,21 @@ void set_optional_text(Datum &value, bool &null, const std::optional<std::string
     value = text ? text_datum(*text) : 0;
 }
 
+std::optional<std::string_view> string_member(const std::optional<JsonNode> &object, std::string_view key)
+{
+    std::optional<JsonNode> member = object ? object->find(key) : std::nullopt;
+    return member && member->is(JsonKind::String) ? std::optional<std::string_view>(member->string()) : std::nullopt;
+}
+
+// The error's code, as SQL's (error ->> 'code')::integer reads the number the worker wrote.
+std::optional<int32> error_code(const std::optional<JsonNode> &error)
+{
+    std::optional<JsonNode> code = error ? error->find("code") : std::nullopt;
+    if (!code || !code->is(JsonKind::Number))
+        return std::nullopt;
+    return static_cast<int32>(std::stol(code->number_text()));
+}
+
 // Appends the receipt as a row (bulk_id first when the result has that column).
 void put_row(ReturnSetInfo *result, const ReceiptsRequest &request, Datum bulk_id, const OperationReceipt &receipt)
 {
@@ -152,6 +167,8 @@ void put_row(ReturnSetInfo *result, const ReceiptsRequest &request, Datum bulk_i
     if (request.with_bulk_id)
         values[c++] = bulk_id;
     const ReceiptRun *run = receipt.run;
+    std::optional<JsonNode> error = run ? run->error : std::nullopt;
+    std::optional<int32> code = error_code(error);
     pg_call([&] {
         values[c++] = Int32GetDatum(receipt.seq);
         values[c++] = text_datum(receipt.action);
@@ -160,12 +177,14 @@ void put_row(ReturnSetInfo *result, const ReceiptsRequest &request, Datum bulk_i
         set_optional_text(values[c], nulls[c], receipt.id);
         ++c;
         values[c++] = text_datum(receipt.status);
-        static const NullableDatum none = {0, true};
-        for (const NullableDatum &field : {run ? run->error_code : none, run ? run->error_type : none,
-                                           run ? run->error_message : none, run ? NullableDatum{run->completed_at, false} : none}) {
-            values[c] = field.value;
-            nulls[c++] = field.isnull;
-        }
+        nulls[c] = !code;
+        values[c++] = code ? Int32GetDatum(*code) : 0;
+        set_optional_text(values[c], nulls[c], string_member(error, "type"));
+        ++c;
+        set_optional_text(values[c], nulls[c], string_member(error, "message"));
+        ++c;
+        nulls[c] = !run;
+        values[c++] = run ? run->completed_at : 0;
         tuplestore_putvalues(result->setResult, result->setDesc, values, nulls);
     });
 }

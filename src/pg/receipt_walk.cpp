@@ -32,10 +32,7 @@ constexpr const char *first_run_sql =
 // sort of all of it. The lower bound is a plain parameter, so that it stays an index condition under row
 // level security (which keeps conditions holding a subquery above its own).
 constexpr const char *runs_sql =
-    "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at, "
-    "(r.error OPERATOR(pg_catalog.->>) 'code')::pg_catalog.int4, r.error OPERATOR(pg_catalog.->>) 'type', "
-    "r.error OPERATOR(pg_catalog.->>) 'message' "
-    "FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "
+    "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "
     "AND r.seq OPERATOR(pg_catalog.>=) $3 AND r.last_seq OPERATOR(pg_catalog.>=) $2 "
     "AND ($4 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($4)) ORDER BY r.seq LIMIT 1000";
 
@@ -45,13 +42,6 @@ constexpr const char *chunk_sql =
     "ORDER BY c.first_operation DESC LIMIT 1";
 
 constexpr uint64 runs_per_fetch = 1000;  // the LIMIT of runs_sql
-
-NullableDatum column(const SpiResult &rows, uint64 row, int number)
-{
-    NullableDatum value;
-    value.value = rows.binary(row, number, value.isnull);
-    return value;
-}
 
 // The runs of one task, in seq order, read a batch at a time.
 class RunReader {
@@ -110,9 +100,6 @@ private:
         const Jsonb *error = rows.jsonb(row_, 4);
         run_.error = error ? std::optional<JsonNode>(reader_.root(error)) : std::nullopt;
         run_.completed_at = rows.binary(row_, 5, null);
-        run_.error_code = column(rows, row_, 6);
-        run_.error_type = column(rows, row_, 7);
-        run_.error_message = column(rows, row_, 8);
         MemoryContextSwitchTo(outer);
     }
 

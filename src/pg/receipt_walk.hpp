@@ -26,10 +26,6 @@ struct ReceiptRun {
     std::string_view status;
     std::optional<JsonNode> error;  // the whole error object
     Datum completed_at;             // timestamptz
-    // error ->> 'code' (as integer), ->> 'type', ->> 'message': SQL values, null without an error.
-    NullableDatum error_code;
-    NullableDatum error_type;
-    NullableDatum error_message;
 };
 
 // The receipt of one operation.
