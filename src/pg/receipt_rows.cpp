@@ -102,7 +102,8 @@ ReceiptsRequest paged_request(FunctionCallInfo fcinfo)
     request.bulk_ids =
         distinct_in_order(text_elements(pg_call([&] { return PG_GETARG_ARRAYTYPE_P(0); }), "bulk_ids"));
     if (PG_ARGISNULL(2) != PG_ARGISNULL(3))
-        throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "after_bulk_id and after_seq go together: give both or neither");
+        throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
+                       "after_bulk_id and after_seq go together: give both or neither");
     if (!PG_ARGISNULL(2))
         set_page_start(request, text_of(pg_call([&] { return PG_GETARG_TEXT_PP(2); })), PG_GETARG_INT32(3));
     return request;

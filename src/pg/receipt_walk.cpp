@@ -32,7 +32,8 @@ constexpr const char *first_run_sql =
 // sort of all of it. The lower bound is a plain parameter, so that it stays an index condition under row
 // level security (which keeps conditions holding a subquery above its own).
 constexpr const char *runs_sql =
-    "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "
+    "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at "
+    "FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "
     "AND r.seq OPERATOR(pg_catalog.>=) $3 AND r.last_seq OPERATOR(pg_catalog.>=) $2 "
     "AND ($4 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($4)) ORDER BY r.seq LIMIT 1000";
 
