@@ -9,6 +9,7 @@
 #                              any lines given on stdin (a later line overrides an earlier one); installs the
 #                              EXIT trap that stops and removes it
 #   bench_start / bench_stop   start / stop (-m fast) that cluster
+#   bench_start_serving        start that cluster with its pg_bulk worker serving $BENCH_DB (created first)
 #   bench_psql ARGS...         psql on database $BENCH_DB as postgres, quiet, stopping at the first error;
 #                              scripts come on stdin (postgres may not be able to read the checkout)
 #   best_and_runs              the best (lowest) of the numbers on stdin, one per line, then all of them
@@ -89,6 +90,16 @@ EOF
 bench_start() {
     as_postgres "$PG_BIN/pg_ctl" start -D "$DATA" -l "$SERVER_LOG" -w -t 60 >/dev/null \
         || die "the bench server did not start"
+}
+
+# The worker connects to pg_bulk.database (a server-start setting) when it starts: the database is created first,
+# then the server restarts with the setting, so the worker never tries to connect to a missing database.
+bench_start_serving() {
+    bench_start
+    as_postgres "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres "$BENCH_DB"
+    bench_stop
+    echo "pg_bulk.database = '$BENCH_DB'" | as_postgres tee -a "$DATA/postgresql.conf" >/dev/null
+    bench_start
 }
 
 bench_stop() {

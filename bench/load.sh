@@ -62,13 +62,7 @@ bench_require_installed
 started_at=$SECONDS
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 bench_init_cluster "$PORT" </dev/null
-# The worker connects to pg_bulk.database (a server-start setting) when it starts: the database is created first,
-# then the server restarts with the setting.
-bench_start
-as_postgres "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$PORT" -U postgres "$BENCH_DB"
-bench_stop
-echo "pg_bulk.database = '$BENCH_DB'" | as_postgres tee -a "$DATA/postgresql.conf" >/dev/null
-bench_start
+bench_start_serving
 
 CSV="$BENCH_DIR/providers.csv"
 PID_FILE="$BENCH_DIR/load_backend.pid"

@@ -36,11 +36,7 @@ done
 require_root
 bench_require_installed
 bench_init_cluster "$PORT" </dev/null
-bench_start
-as_postgres "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$PORT" -U postgres "$BENCH_DB"
-bench_stop
-echo "pg_bulk.database = '$BENCH_DB'" | as_postgres tee -a "$DATA/postgresql.conf" >/dev/null
-bench_start
+bench_start_serving
 
 log "setup: $N providers, $((N / 100)) offices, a request of $N relationship CREATE operations"
 bench_psql -v n="$N" -f - <<'SQL'

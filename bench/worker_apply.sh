@@ -80,13 +80,7 @@ pg_stat_statements.track = all"
 fi
 [ -n "$BATCH_SIZE" ] && extra_settings+=$'\n'"pg_bulk.batch_size = $BATCH_SIZE"
 bench_init_cluster "$PORT" <<<"$extra_settings"
-# The worker connects to pg_bulk.database (a server-start setting) when it starts: the database is created
-# first, then the server restarts with the setting, so the worker never tries to connect to a missing database.
-bench_start
-as_postgres "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$PORT" -U postgres "$BENCH_DB"
-bench_stop
-echo "pg_bulk.database = '$BENCH_DB'" | as_postgres tee -a "$DATA/postgresql.conf" >/dev/null
-bench_start
+bench_start_serving
 
 # The memory sampler (background subshell), stopped by the EXIT trap too.
 SAMPLER_PID=""

@@ -60,6 +60,17 @@ SELECT id, data, meta FROM bulk.relationships WHERE id = 'w1';
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+-- The failures of every task so far, in one call (here, the DELETEs of missing ids).
+SELECT array_agg(bulk_id ORDER BY queue_position) AS tasks FROM bulk.tasks \gset
+SELECT seq, action, type, id, error_code, error_type, error_message
+  FROM bulk.receipts(:'tasks'::text[], ARRAY['FAILURE']);
+-- Every receipt, two a page: the first page, then the page after its last row.
+SELECT bulk_id = (:'tasks'::text[])[1] AS first_task, seq, action, id, status
+  FROM bulk.receipts(:'tasks'::text[], max_rows => 2);
+SELECT bulk_id AS after_id, seq AS after_seq
+  FROM bulk.receipts(:'tasks'::text[], max_rows => 2) WITH ORDINALITY ORDER BY ordinality DESC LIMIT 1 \gset
+SELECT bulk_id = (:'tasks'::text[])[2] AS second_task, seq, action, id, status
+  FROM bulk.receipts(:'tasks'::text[], NULL, :'after_id', :after_seq, 2);
 SELECT m -> 'counts' AS counts, m -> 'errors' AS errors
   FROM bulk.metrics((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) m;
 SELECT bulk.submit_resources('{"operations": [

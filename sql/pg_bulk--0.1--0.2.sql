@@ -412,3 +412,25 @@ SELECT pg_catalog.pg_extension_config_dump('bulk.global_pause', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.tasks_queue_position_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.task_logs_position_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('bulk.load_rejects_position_seq', '');
+
+-- Receipts of many tasks (DESIGN §5, docs/api.md "Tasks and receipts"): rows in the order of bulk_ids
+-- (each id once), then by seq; only the listed statuses (NULL: every status); strictly after
+-- (after_bulk_id, after_seq) when both are given; at most max_rows (1 to 100000) rows. Built in C from
+-- the stored chunks and receipt runs, reading as the caller (row level security applies); NULL bulk_ids
+-- return no rows.
+CREATE FUNCTION bulk.receipts(bulk_ids text[], statuses text[] DEFAULT NULL, after_bulk_id text DEFAULT NULL,
+                              after_seq integer DEFAULT NULL, max_rows integer DEFAULT 1000)
+RETURNS TABLE (bulk_id text, seq integer, action text, type text, id text, status text, error_code integer,
+               error_type text, error_message text, completed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'bulk_receipts_of_tasks' LANGUAGE C STABLE
+    SET search_path = pg_catalog, pg_temp;
+
+-- Every receipt of one task, by the same C code.
+CREATE OR REPLACE FUNCTION bulk.receipts(bulk_id text)
+RETURNS TABLE (seq integer, action text, type text, id text, status text,
+               error_code integer, error_type text, error_message text, completed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'bulk_receipts_of_task' LANGUAGE C STABLE STRICT
+    SET search_path = pg_catalog, pg_temp;
+
+REVOKE ALL ON FUNCTION bulk.receipts(text[], text[], text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION bulk.receipts(text[], text[], text, integer, integer) TO bulk_writer;

@@ -406,23 +406,6 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      ORDER BY o.seq
 $$;
 
-CREATE FUNCTION bulk.receipts(bulk_id text)
-RETURNS TABLE (seq integer, action text, type text, id text, status text,
-               error_code integer, error_type text, error_message text, completed_at timestamptz)
-LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    task_status text;
-BEGIN
-    SELECT t.status INTO task_status FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) receipts.bulk_id;
-    IF NOT FOUND THEN
-        PERFORM bulk._raise_unknown_task(receipts.bulk_id);
-    END IF;
-    RETURN QUERY SELECT r.seq, r.action, r.type, r.id, r.status, (r.error ->> 'code')::integer, r.error ->> 'type',
-                        r.error ->> 'message', r.completed_at
-                   FROM bulk._receipt_rows(receipts.bulk_id, task_status) r;
-END
-$$;
-
 -- The document of bulk.task, {"bulkId", "status", "receipts"?}, built in C while streaming the
 -- task's chunks; reads as the caller (row level security applies).
 CREATE FUNCTION bulk._task_document(bulk_id text, task_status text, with_receipts boolean) RETURNS jsonb
@@ -452,6 +435,25 @@ BEGIN
                pg_catalog.jsonb_build_object('retryOf', original, 'retries', retries));
 END
 $$;
+
+-- Receipts of many tasks (DESIGN §5, docs/api.md "Tasks and receipts"): rows in the order of bulk_ids
+-- (each id once), then by seq; only the listed statuses (NULL: every status); strictly after
+-- (after_bulk_id, after_seq) when both are given; at most max_rows (1 to 100000) rows. Built in C from
+-- the stored chunks and receipt runs, reading as the caller (row level security applies); NULL bulk_ids
+-- return no rows.
+CREATE FUNCTION bulk.receipts(bulk_ids text[], statuses text[] DEFAULT NULL, after_bulk_id text DEFAULT NULL,
+                              after_seq integer DEFAULT NULL, max_rows integer DEFAULT 1000)
+RETURNS TABLE (bulk_id text, seq integer, action text, type text, id text, status text, error_code integer,
+               error_type text, error_message text, completed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'bulk_receipts_of_tasks' LANGUAGE C STABLE
+    SET search_path = pg_catalog, pg_temp;
+
+-- Every receipt of one task, by the same C code.
+CREATE FUNCTION bulk.receipts(bulk_id text)
+RETURNS TABLE (seq integer, action text, type text, id text, status text,
+               error_code integer, error_type text, error_message text, completed_at timestamptz)
+    AS 'MODULE_PATHNAME', 'bulk_receipts_of_task' LANGUAGE C STABLE STRICT
+    SET search_path = pg_catalog, pg_temp;
 
 -------------------------------------------------------------------------------------------------
 -- Task lifecycle (DESIGN §5)
@@ -892,6 +894,7 @@ GRANT SELECT ON bulk.profiles, bulk.relationship_definitions TO bulk_writer;
 GRANT SELECT ON bulk.resources, bulk.relationships TO bulk_writer;
 GRANT SELECT ON bulk.tasks, bulk.task_operations, bulk.operation_results, bulk.task_logs, bulk.queue,
     bulk.loads, bulk.load_rejects TO bulk_writer;
+GRANT EXECUTE ON FUNCTION bulk.receipts(text[], text[], text, integer, integer) TO bulk_writer;
 GRANT EXECUTE ON FUNCTION
     bulk.submit_resources(jsonb, text), bulk.validate_resources(jsonb),
     bulk.submit_relationships(jsonb, text), bulk.validate_relationships(jsonb),

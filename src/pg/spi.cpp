@@ -85,7 +85,7 @@ SpiResult spi_execute(const char *sql, std::initializer_list<SpiArg> args)
 
 namespace {
 
-SpiResult execute_kept_plan(const char *sql, std::initializer_list<SpiArg> args, int cursor_options)
+SpiResult execute_kept_plan(const char *sql, std::initializer_list<SpiArg> args, int cursor_options, bool read_only)
 {
     static std::unordered_map<const char *, SPIPlanPtr> plans;
     SpiParameters parameters{std::vector<SpiArg>(args)};
@@ -103,7 +103,7 @@ SpiResult execute_kept_plan(const char *sql, std::initializer_list<SpiArg> args,
     }
     return result_of(pg_call([&] {
                          return SPI_execute_plan(found->second, parameters.values.data(), parameters.nulls.data(),
-                                                 false, 0);
+                                                 read_only, 0);
                      }),
                      sql);
 }
@@ -115,12 +115,17 @@ SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> ar
     // Planned at each call: a generic plan made while a table was empty would be kept as it grows (a
     // nested loop scanning the whole table per key), whereas a custom plan sees the table's current
     // size and the parameters' array lengths. Planning is a small cost per batch.
-    return execute_kept_plan(sql, args, CURSOR_OPT_CUSTOM_PLAN);
+    return execute_kept_plan(sql, args, CURSOR_OPT_CUSTOM_PLAN, false);
 }
 
 SpiResult spi_execute_generic(const char *sql, std::initializer_list<SpiArg> args)
 {
-    return execute_kept_plan(sql, args, CURSOR_OPT_GENERIC_PLAN);
+    return execute_kept_plan(sql, args, CURSOR_OPT_GENERIC_PLAN, false);
+}
+
+SpiResult spi_query_generic(const char *sql, std::initializer_list<SpiArg> args)
+{
+    return execute_kept_plan(sql, args, CURSOR_OPT_GENERIC_PLAN, true);
 }
 
 Datum SpiResult::binary(uint64 row, int column, bool &null) const

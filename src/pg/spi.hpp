@@ -52,6 +52,9 @@ SpiResult spi_execute_prepared(const char *sql, std::initializer_list<SpiArg> ar
 // The same, planned once: only for statements whose plan cannot depend on table sizes, such as an
 // INSERT of parameter arrays (with ON CONFLICT, its arbiter is always the unique index).
 SpiResult spi_execute_generic(const char *sql, std::initializer_list<SpiArg> args);
+// A read-only query planned once, run in the caller's snapshot (for STABLE functions): a lookup by
+// primary key, whose plan cannot depend on table sizes.
+SpiResult spi_query_generic(const char *sql, std::initializer_list<SpiArg> args);
 
 void spi_connect();
 void spi_finish();
