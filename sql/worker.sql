@@ -194,8 +194,9 @@ SELECT bulk.wait(:'t1') ->> 'status' AS t1, bulk.wait(:'t2') ->> 'status' AS t2,
 -- CREATE x, DELETE x, CREATE x: three SUCCESS, x exists once, with the second CREATE's data.
 SELECT jsonb_pretty(pg_temp.masked(bulk.task(:'t1'))) AS t1_done;
 SELECT count(*) AS x_rows, min(data ->> 'name') AS x_name FROM bulk.resources WHERE id = 'x';
--- Started in submission order: each task finished before the next one started; t3 wrote o1 last.
-SELECT a.finished_at <= b.started_at AS t1_before_t2, b.finished_at <= c.started_at AS t2_before_t3
+-- Taken up in submission order (consecutive small tasks share one batch transaction, DESIGN §6); t3
+-- wrote o1 last.
+SELECT a.started_at <= b.started_at AS t1_before_t2, b.started_at <= c.started_at AS t2_before_t3
   FROM bulk.tasks a, bulk.tasks b, bulk.tasks c
  WHERE a.bulk_id = :'t1' AND b.bulk_id = :'t2' AND c.bulk_id = :'t3';
 SELECT id, data FROM bulk.resources WHERE id IN ('o1', 'o2') ORDER BY id;

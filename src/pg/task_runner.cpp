@@ -1,8 +1,11 @@
 // The task lifecycle inside the worker: claim, batches, finish, and the bookkeeping that makes a
 // crash neither lose nor repeat an operation (the next operation to apply is stored in the same
-// transaction as the effects and receipts of the operations before it).
+// transaction as the effects and receipts of the operations before it). Consecutive small tasks
+// are applied as a group in one batch transaction (docs/design.md, "Small tasks").
 #include "pg/task_runner.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "pg/identity.hpp"
@@ -16,6 +19,7 @@
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/subtransaction.hpp"
+#include "pg/task_group_store.hpp"
 #include "pg/task_store.hpp"
 #include "pg/worker_state.hpp"
 
@@ -50,6 +54,13 @@ struct ClaimedTask {
     Oid writer = InvalidOid;  // the extension's owner, as whom the operations are applied
     int32 operation_count = 0;
     int32 next = 0;  // first operation without a final receipt
+    bool resumed = false;  // taken up before without finishing (interrupted): applied alone
+};
+
+// A task of a group with the operations it applies in the group's transaction.
+struct GroupMember {
+    ClaimedTask *task;
+    std::vector<PlannedOperation> operations;
 };
 
 enum class BatchResult { Applied, Cancelled, Paused };
@@ -152,9 +163,72 @@ void wait_while_cancelling(const ClaimedTask &task)
     }
 }
 
-// Takes the oldest pending task that is not paused, counting this attempt. Returns false when there
-// is none (or the task had to be failed for too many attempts).
-bool claim_next_task(ClaimedTask &task)
+// A task small enough to share a batch transaction with the tasks queued after it. Interrupted
+// tasks are applied alone, so one that crashes the worker is failed by its own attempt count; with
+// the test delay on, tasks are applied alone so that tests can stop them between operations.
+bool is_small(const ClaimedTask &task)
+{
+    return apply_delay_ms <= 0 && !task.resumed && task.operation_count - task.next <= batch_size;
+}
+
+ClaimedTask task_from_row(const SpiResult &rows, uint64 row)
+{
+    ClaimedTask task;
+    task.bulk_id = rows.text(row, 1);
+    task.submitted_by = static_cast<Oid>(std::stoul(rows.text(row, 2)));
+    task.operation_count = std::stoi(rows.text(row, 3));
+    task.next = std::stoi(rows.text(row, 4));
+    task.resumed = std::stoi(rows.text(row, 5)) > 0;
+    task.relationships = rows.text(row, 6) == "relationships";
+    task.writer = extension_owner();
+    return task;
+}
+
+// The pending tasks queued right after position `after`, not paused, in queue order.
+SpiResult pending_tasks_after(const std::string &after, int32 limit)
+{
+    return spi_execute(
+        installed_schema.pauses
+            ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
+              "FROM bulk.tasks WHERE status = 'PENDING' AND queue_position > $1::pg_catalog.int8 AND paused_at IS NULL "
+              "ORDER BY queue_position LIMIT $2"
+            : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
+              "FROM bulk.tasks WHERE status = 'PENDING' AND queue_position > $1::pg_catalog.int8 "
+              "ORDER BY queue_position LIMIT $2",
+        {text_arg(after), int4_arg(limit)});
+}
+
+// Adds to the group the small tasks queued right after its first one, of the same target, while the
+// group holds at most pg_bulk.batch_size operations; they stop at the first task that does not fit,
+// so the group is a run of consecutive tasks. Takes them up (set-based); a task cancelled meanwhile
+// is left out.
+void add_followers(std::vector<ClaimedTask> &group, const std::string &first_position)
+{
+    int32 operations = group.front().operation_count - group.front().next;
+    SpiResult rows = pending_tasks_after(first_position, batch_size);
+    std::vector<ClaimedTask> followers;
+    for (uint64 row = 0; row < rows.count(); ++row) {
+        ClaimedTask task = task_from_row(rows, row);
+        operations += task.operation_count - task.next;
+        if (task.relationships != group.front().relationships || !is_small(task) || operations > batch_size)
+            break;
+        followers.push_back(std::move(task));
+    }
+    if (followers.empty())
+        return;
+    std::vector<std::string> ids;
+    for (const ClaimedTask &task : followers)
+        ids.push_back(task.bulk_id);
+    std::vector<std::string> started = start_group_tasks(ids, worker_name());
+    for (ClaimedTask &task : followers)
+        if (std::find(started.begin(), started.end(), task.bulk_id) != started.end())
+            group.push_back(std::move(task));
+}
+
+// Takes the oldest pending task that is not paused, counting this attempt, and when it is small the
+// small tasks queued right after it. Returns false when there is none (or the task had to be failed
+// for too many attempts).
+bool claim_next_tasks(std::vector<ClaimedTask> &group)
 {
     return in_transaction([&] {
         if (!extension_present())
@@ -162,21 +236,16 @@ bool claim_next_task(ClaimedTask &task)
         installed_schema = read_installed_schema();
         SpiResult rows = spi_execute(
             installed_schema.pauses
-                ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
-                  "FROM bulk.tasks WHERE status = 'PENDING' AND paused_at IS NULL "
+                ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
+                  "queue_position FROM bulk.tasks WHERE status = 'PENDING' AND paused_at IS NULL "
                   "AND NOT EXISTS (SELECT FROM bulk.global_pause) ORDER BY queue_position LIMIT 1 FOR UPDATE"
-                : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
-                  "FROM bulk.tasks WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
+                : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
+                  "queue_position FROM bulk.tasks WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
             {});
         if (rows.count() == 0)
             return false;
-        task.bulk_id = rows.text(0, 1);
-        task.submitted_by = static_cast<Oid>(std::stoul(rows.text(0, 2)));
-        task.operation_count = std::stoi(rows.text(0, 3));
-        task.next = std::stoi(rows.text(0, 4));
+        ClaimedTask task = task_from_row(rows, 0);
         int attempts = std::stoi(rows.text(0, 5));
-        task.relationships = rows.text(0, 6) == "relationships";
-        task.writer = extension_owner();
         if (attempts >= max_attempts) {
             fail_task(task, "the worker was interrupted " + std::to_string(attempts) +
                                 " times while applying this task; giving up");
@@ -193,6 +262,9 @@ bool claim_next_task(ClaimedTask &task)
             log_task(task.bulk_id, "INFO", "resumed at operation " + std::to_string(task.next) + " by " + worker_name());
         else
             log_task(task.bulk_id, "INFO", "picked up by " + worker_name());
+        group.push_back(std::move(task));
+        if (is_small(group.front()))
+            add_followers(group, rows.text(0, 7));
         return true;
     });
 }
@@ -238,6 +310,14 @@ void apply_one_by_one(const ClaimedTask &task, std::vector<PlannedOperation> &op
         else
             operation = one.front();
     }
+}
+
+// The submitter may no longer submit: the operations get FORBIDDEN receipts and no effect.
+void forbid(std::vector<PlannedOperation> &operations)
+{
+    for (PlannedOperation &operation : operations)
+        operation.error = OperationError{ErrorType::Forbidden, "the role that submitted this task no longer exists or "
+                                                               "is no longer a member of bulk_writer"};
 }
 
 // How many of the planned operations to apply now: all, unless the test delay is on, in which
@@ -312,10 +392,7 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
         auto definitions = catalog();
         check_profiles_exist(task, planned, *definitions);
         if (!may_write(task.submitted_by)) {
-            for (PlannedOperation &operation : planned)
-                operation.error = OperationError{ErrorType::Forbidden,
-                                                 "the role that submitted this task no longer exists or is no "
-                                                 "longer a member of bulk_writer"};
+            forbid(planned);
         } else if (one_by_one) {
             apply_one_by_one(task, planned, *definitions);
         } else {
@@ -388,13 +465,9 @@ bool reload_settings_if_asked()
     return worker_enabled;
 }
 
-} // namespace
-
-RunResult run_next_task()
+// Applies a claimed task batch by batch until it ends, the worker is asked to stop, or it is paused.
+RunResult run_claimed_task(ClaimedTask &task)
 {
-    ClaimedTask task;
-    if (!claim_next_task(task))
-        return RunResult::NoTask;
     publish_progress(task.bulk_id.c_str(), 0);
     int64 applied_here = 0;
     while (task.next < task.operation_count) {
@@ -434,6 +507,182 @@ RunResult run_next_task()
     finish_task(task);
     publish_progress("", 0);
     return RunResult::Finished;
+}
+
+std::vector<std::string> bulk_ids_of(const std::vector<ClaimedTask *> &tasks)
+{
+    std::vector<std::string> ids;
+    for (const ClaimedTask *task : tasks)
+        ids.push_back(task->bulk_id);
+    return ids;
+}
+
+// Leaves tasks of a group for later (SIGTERM, pg_bulk.enabled = off, bulk.pause): in the current
+// transaction.
+void leave_tasks(const std::vector<ClaimedTask *> &tasks, const std::string &why)
+{
+    if (tasks.empty())
+        return;
+    std::vector<int32> next_operations;
+    for (const ClaimedTask *task : tasks)
+        next_operations.push_back(task->next);
+    leave_group_tasks(bulk_ids_of(tasks), next_operations, why);
+}
+
+// Locks the group's tasks in queue order and reads where each stands: a task cancelled since the
+// claim is dropped (its end was the cancel's), a paused one is left for later; the others are
+// returned, in queue order, with their next operation.
+std::vector<ClaimedTask *> lock_group(std::vector<ClaimedTask> &group)
+{
+    std::vector<std::string> ids;
+    for (const ClaimedTask &task : group)
+        ids.push_back(task.bulk_id);
+    SpiResult rows = lock_group_tasks(ids, installed_schema.pauses);
+    std::vector<ClaimedTask *> live, paused;
+    size_t member = 0;
+    for (uint64 row = 0; row < rows.count(); ++row) {
+        while (group[member].bulk_id != rows.text(row, 1))
+            ++member;
+        ClaimedTask &task = group[member];
+        if (rows.text(row, 2) != "PENDING")
+            continue;
+        task.next = std::stoi(rows.text(row, 3));
+        (rows.text(row, 4) == "t" ? paused : live).push_back(&task);
+    }
+    leave_tasks(paused, "paused (bulk.pause)");
+    return live;
+}
+
+// Reads each task's remaining operations. A resource task whose profile was dropped fails alone.
+std::vector<GroupMember> plan_group(const JsonbReader &reader, const std::vector<ClaimedTask *> &tasks,
+                                    const Catalog &definitions)
+{
+    std::vector<GroupMember> members;
+    for (ClaimedTask *task : tasks) {
+        GroupMember member{task, plan_batch(reader, *task, task->operation_count - task->next)};
+        try {
+            check_profiles_exist(*task, member.operations, definitions);
+        } catch (const TaskCannotContinue &reason) {
+            fail_task(*task, reason.what());
+            continue;
+        }
+        members.push_back(std::move(member));
+    }
+    return members;
+}
+
+// Applies the operations of the members whose submitters may still submit as one batch, in queue
+// order (FORBIDDEN for the others, decided per task); each operation keeps its outcome in its member.
+void apply_group_operations(std::vector<GroupMember> &members, const Catalog &definitions)
+{
+    std::vector<PlannedOperation> batch;
+    std::vector<GroupMember *> applied;
+    for (GroupMember &member : members) {
+        if (!may_write(member.task->submitted_by)) {
+            forbid(member.operations);
+            continue;
+        }
+        applied.push_back(&member);
+        std::move(member.operations.begin(), member.operations.end(), std::back_inserter(batch));
+    }
+    if (!batch.empty())
+        apply_operations(*applied.front()->task, batch, definitions);
+    auto outcome = batch.begin();
+    for (GroupMember *member : applied)
+        for (PlannedOperation &operation : member->operations)
+            operation = std::move(*outcome++);
+}
+
+// One transaction for the whole group: effects, each task's receipts, and the end of every task.
+void apply_group(std::vector<ClaimedTask> &group)
+{
+    in_transaction([&] {
+        if (!extension_present())
+            return 0;
+        std::vector<ClaimedTask *> live = lock_group(group);
+        JsonbReader reader;
+        auto definitions = catalog();
+        std::vector<GroupMember> members = plan_group(reader, live, *definitions);
+        apply_group_operations(members, *definitions);
+        std::vector<std::string> ended;
+        for (const GroupMember &member : members) {
+            insert_receipts(member.task->bulk_id, member.operations);
+            ended.push_back(member.task->bulk_id);
+        }
+        finish_group_tasks(ended);
+        return 0;
+    });
+}
+
+// After the group's batch failed: its tasks one at a time, each with the one-by-one fallback of a
+// failing batch. A stop or pause of the worker leaves the tasks not yet run.
+RunResult run_tasks_one_at_a_time(std::vector<ClaimedTask> &group, const char *why)
+{
+    ereport(LOG, (errmsg("pg_bulk: a group of %zu tasks from task %s: applying them one at a time: %s", group.size(),
+                         group.front().bulk_id.c_str(), why)));
+    for (size_t i = 0; i < group.size(); ++i) {
+        if (run_claimed_task(group[i]) == RunResult::Stopped && (stop_requested || !worker_enabled)) {
+            std::vector<ClaimedTask *> rest;
+            for (size_t j = i + 1; j < group.size(); ++j)
+                rest.push_back(&group[j]);
+            in_transaction([&] {
+                leave_tasks(rest, stop_requested ? "worker stopping (SIGTERM)" : "paused (pg_bulk.enabled = off)");
+                return 0;
+            });
+            return RunResult::Stopped;
+        }
+    }
+    return RunResult::Finished;
+}
+
+// The worker stops or pauses before applying a claimed group.
+RunResult leave_group(std::vector<ClaimedTask> &group, const std::string &why)
+{
+    std::vector<ClaimedTask *> tasks;
+    for (ClaimedTask &task : group)
+        tasks.push_back(&task);
+    in_transaction([&] {
+        leave_tasks(tasks, why);
+        return 0;
+    });
+    return RunResult::Stopped;
+}
+
+// Applies a group of consecutive small tasks in one batch transaction; when that fails, its tasks
+// one at a time.
+RunResult run_group(std::vector<ClaimedTask> &group)
+{
+    publish_progress(group.front().bulk_id.c_str(), 0);
+    if (stop_requested)
+        return leave_group(group, "worker stopping (SIGTERM)");
+    if (!reload_settings_if_asked()) {
+        leave_group(group, "paused (pg_bulk.enabled = off)");
+        publish_progress("", 0);
+        return RunResult::Stopped;
+    }
+    for (const ClaimedTask &task : group)
+        wait_while_cancelling(task);
+    try {
+        apply_group(group);
+    } catch (const PgError &error) {
+        return run_tasks_one_at_a_time(group, error.data()->message);
+    } catch (const TaskCannotContinue &reason) {
+        return run_tasks_one_at_a_time(group, reason.what());
+    }
+    publish_progress("", 0);
+    return RunResult::Finished;
+}
+
+} // namespace
+
+RunResult run_next_task()
+{
+    std::vector<ClaimedTask> group;
+    if (!claim_next_tasks(group))
+        return RunResult::NoTask;
+    if (!is_small(group.front()))
+        return run_claimed_task(group.front());
+    return run_group(group);
 }
 
 void purge_finished_tasks()
