@@ -3,6 +3,7 @@
 -- commit; bulk_admin members pause and resume everything or one task without superuser.
 -- The worker is switched on with ALTER SYSTEM + reload and left paused at the end.
 \i sql/include/worker_on_fresh_extension.sql
+\i sql/include/error_of.sql
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS regress_lifecycle_admin, regress_lifecycle_writer;
 CREATE ROLE regress_lifecycle_admin IN ROLE bulk_admin;

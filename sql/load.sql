@@ -9,21 +9,8 @@
 -- leaves it paused. Load ids, bulk ids and generated ids differ from run to run: only derived
 -- values (booleans, counts, masks) are printed. Row identities (ctid) are stable: every staging
 -- table is filled once, in order, and never updated.
+\i sql/include/worker_on_fresh_extension.sql
 SET client_min_messages = warning;
--- A worker still applying (an earlier file may have switched it on) must be paused before the
--- extension is dropped under it.
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
 DROP SCHEMA IF EXISTS load_test CASCADE;
 DO $$
 DECLARE
@@ -37,7 +24,6 @@ BEGIN
     END LOOP;
 END
 $$;
-CREATE EXTENSION pg_bulk;
 CREATE SCHEMA load_test;
 RESET client_min_messages;
 \set VERBOSITY terse
@@ -49,24 +35,6 @@ BEGIN
     RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-
--- Polls a boolean SQL expression until it holds (true) or 30 seconds have passed (false).
-CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-    met boolean;
-BEGIN
-    LOOP
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met THEN
-            RETURN true;
-        ELSIF clock_timestamp() >= deadline THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.01);
-    END LOOP;
 END
 $$;
 

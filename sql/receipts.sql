@@ -3,21 +3,8 @@
 -- (bulk_id, seq) — and the one-task bulk.receipts(bulk_id), both read in C from the stored chunks and
 -- receipt runs. The worker starts paused (test/test.conf); this file switches it on, waits with
 -- bulk.wait, and leaves it paused. Bulk ids differ from run to run: only derived values are printed.
+\i sql/include/worker_on_fresh_extension.sql
 SET client_min_messages = warning;
--- A worker still applying (an earlier file may have switched it on) must be paused before the
--- extension is dropped under it.
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
 DO $$
 DECLARE
     role_name text;
@@ -30,7 +17,6 @@ BEGIN
     END LOOP;
 END
 $$;
-CREATE EXTENSION pg_bulk;
 RESET client_min_messages;
 \set VERBOSITY terse
 

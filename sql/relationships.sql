@@ -6,23 +6,7 @@
 -- it on with ALTER SYSTEM + reload and waits for it with bounded polls, and the file leaves it
 -- paused. Bulk ids, generated ids, pids and times differ from run to run: only derived values are
 -- printed.
-SET client_min_messages = warning;
--- A worker still applying (an earlier file may have switched it on) must be paused before the
--- extension is dropped under it.
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
-CREATE EXTENSION pg_bulk;
-RESET client_min_messages;
+\i sql/include/worker_on_fresh_extension.sql
 \set VERBOSITY terse
 
 -- Runs a statement; answers 'no error' or "SQLSTATE: message".
@@ -63,24 +47,6 @@ LANGUAGE sql AS $$
                                                     'from', jsonb_build_object('type', from_type, 'id', from_id),
                                                     'to', jsonb_build_object('type', to_type, 'id', to_id)))
                || CASE WHEN data IS NULL THEN '{}' ELSE jsonb_build_object('data', data) END)
-$$;
-
--- Polls a boolean SQL expression until it holds (true) or 30 seconds have passed (false).
-CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-    met boolean;
-BEGIN
-    LOOP
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met THEN
-            RETURN true;
-        ELSIF clock_timestamp() >= deadline THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.01);
-    END LOOP;
-END
 $$;
 
 -- The receipts of a task, without completion times (shown as whether they are there).

@@ -2,6 +2,7 @@
 -- task (optionally only some error types), submitted as the original submitter, linked both ways,
 -- idempotent; a bulk_admin may retry another role's task and it still runs as that role.
 \i sql/include/worker_on_fresh_extension.sql
+\i sql/include/error_of.sql
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS regress_retry_writer, regress_retry_other, regress_retry_admin;
 CREATE ROLE regress_retry_writer IN ROLE bulk_writer;

@@ -4,21 +4,8 @@
 -- nothing may run. The worker starts paused (test/test.conf); this file switches it on once, waits
 -- for it with bounded polls, and leaves it paused. Bulk ids differ from run to run: only derived
 -- values are printed.
+\i sql/include/worker_on_fresh_extension.sql
 SET client_min_messages = warning;
--- A worker still applying (an earlier file may have switched it on) must be paused before the
--- extension is dropped under it.
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
 DROP SCHEMA IF EXISTS evil CASCADE;
 DROP TABLE IF EXISTS public.apply_log, public.staging_a, public.staging_h, public.secret;
 DO $$
@@ -34,7 +21,6 @@ BEGIN
     END LOOP;
 END
 $$;
-CREATE EXTENSION pg_bulk;
 RESET client_min_messages;
 \set VERBOSITY terse
 
@@ -45,24 +31,6 @@ BEGIN
     RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || CASE WHEN masked IS NULL THEN SQLERRM ELSE replace(SQLERRM, masked, '<id>') END;
-END
-$$;
-
--- Polls a boolean SQL expression until it holds (true) or 30 seconds have passed (false).
-CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-    met boolean;
-BEGIN
-    LOOP
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met THEN
-            RETURN true;
-        ELSIF clock_timestamp() >= deadline THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.01);
-    END LOOP;
 END
 $$;
 

@@ -2,40 +2,8 @@
 -- the worker is paused are applied in one go, with exactly the receipts and final rows of applying
 -- them one at a time (worked out below in SQL), a FORBIDDEN task in the middle (its submitter lost
 -- bulk_writer), a cancelled one in the middle, and each task's own status, logs and NOTIFY.
-SET client_min_messages = warning;
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
-CREATE EXTENSION pg_bulk;
-RESET client_min_messages;
+\i sql/include/worker_on_fresh_extension.sql
 \set VERBOSITY terse
-
-CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-    met boolean;
-BEGIN
-    LOOP
-        PERFORM pg_stat_clear_snapshot();
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met THEN
-            RETURN true;
-        ELSIF clock_timestamp() >= deadline THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.01);
-    END LOOP;
-END
-$$;
 
 SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE paused)') AS worker_is_paused;
 DO $$ BEGIN PERFORM bulk.define_profile('item', '{"properties": {"name": {"type": "symbol"}}}'); END $$;
@@ -118,8 +86,9 @@ LISTEN bulk_task;
 ALTER SYSTEM SET pg_bulk.enabled = on;
 SELECT pg_reload_conf();
 SELECT bulk.wait(bulk_id) ->> 'status' AS last_status FROM queued WHERE k = 60;
--- psql reads the notifications that came in during the wait with the next answer.
-SELECT true AS after_the_wait;
+-- The worker signals the listeners right after the commit that bulk.wait saw, and leaves the group
+-- after that: once it is on no task, the notifications are out; psql reads them with this answer.
+SELECT pg_temp.wait_until('NOT EXISTS (SELECT FROM bulk.workers WHERE current_task IS NOT NULL)') AS after_the_wait;
 \o
 UNLISTEN bulk_task;
 SELECT count(*) AS notifications, count(DISTINCT substring(line FROM 'bk_[A-Za-z0-9]+')) AS distinct_tasks,

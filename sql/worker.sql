@@ -4,23 +4,7 @@
 -- and off with ALTER SYSTEM + reload, waits for it with bulk.wait or bounded polls (never fixed
 -- sleeps), and leaves it paused. Bulk ids, pids and times differ from run to run: only derived
 -- values are printed.
-SET client_min_messages = warning;
--- A worker still applying (an earlier file may have switched it on) must be paused before the
--- extension is dropped under it.
-DO $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-BEGIN
-    IF to_regclass('bulk.workers') IS NOT NULL THEN
-        WHILE NOT EXISTS (SELECT FROM bulk.workers WHERE paused) AND clock_timestamp() < deadline LOOP
-            PERFORM pg_sleep(0.01);
-        END LOOP;
-    END IF;
-END
-$$;
-DROP EXTENSION IF EXISTS pg_bulk CASCADE;
-CREATE EXTENSION pg_bulk;
-RESET client_min_messages;
+\i sql/include/worker_on_fresh_extension.sql
 \set VERBOSITY terse
 
 CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
@@ -29,25 +13,6 @@ BEGIN
     RETURN 'no error';
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-
--- Polls a boolean SQL expression until it holds (true) or 30 seconds have passed (false).
-CREATE FUNCTION pg_temp.wait_until(condition text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    deadline timestamptz := clock_timestamp() + interval '30 seconds';
-    met boolean;
-BEGIN
-    LOOP
-        PERFORM pg_stat_clear_snapshot();  -- pg_stat_activity is otherwise read once per transaction
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met THEN
-            RETURN true;
-        ELSIF clock_timestamp() >= deadline THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.01);
-    END LOOP;
 END
 $$;
 
@@ -173,8 +138,10 @@ ALTER SYSTEM SET pg_bulk.enabled = on;
 SELECT pg_reload_conf();
 SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE NOT paused)') AS worker_resumed;
 SELECT bulk.wait(:'t3') ->> 'status' AS t3_status;
--- The worker leaves a task after committing its end, so t3's notification is out by now.
-SELECT pg_temp.wait_until(format('NOT EXISTS (SELECT FROM bulk.workers WHERE current_task = %L)', :'t3'))
+-- The worker leaves a task (or a group of small tasks, shown by its first task) after committing its
+-- end, which signals the listeners: once it is on none of t1..t3, their notifications are out.
+SELECT pg_temp.wait_until(format('NOT EXISTS (SELECT FROM bulk.workers WHERE current_task IN (%L, %L, %L))',
+                                 :'t1', :'t2', :'t3'))
        AS worker_left_t3;
 \o
 UNLISTEN bulk_task;

@@ -1,6 +1,6 @@
 -- Included by the pg_regress files that switch the worker on (\i from the directory pg_regress runs
 -- in): waits until a worker an earlier file switched on is paused again, creates the extension
--- afresh, and defines pg_temp.wait_until and pg_temp.error_of.
+-- afresh, and defines pg_temp.wait_until.
 SET client_min_messages = warning;
 DO $$
 DECLARE
@@ -24,21 +24,15 @@ DECLARE
     met boolean;
 BEGIN
     LOOP
+        PERFORM pg_stat_clear_snapshot();  -- pg_stat_activity is otherwise read once per transaction
         EXECUTE 'SELECT ' || condition INTO met;
-        IF met OR clock_timestamp() > deadline THEN
-            RETURN met;
+        IF met THEN
+            RETURN true;
+        ELSIF clock_timestamp() >= deadline THEN
+            RETURN false;
         END IF;
         PERFORM pg_sleep(0.01);
     END LOOP;
 END
 $$;
 
--- The SQLSTATE and message of a statement's error (bulk ids masked), or 'no error'.
-CREATE FUNCTION pg_temp.error_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, 'bk_\w{27}', '<bulk id>', 'g');
-END
-$$;
