@@ -86,6 +86,14 @@ RESET ROLE;
 SET ROLE regress_retry_other;
 SELECT pg_temp.error_of(format('SELECT bulk.retry(%L)', :'mixed')) AS other_writer;
 RESET ROLE;
+-- A retry is recorded as the original submitter's: a superuser's task is retried by a superuser only.
+SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "office", "id": "gone"}}]}')
+       ->> 'bulkId' AS by_superuser \gset
+SELECT bulk.cancel(:'by_superuser') ->> 'status' AS superuser_task_cancelled;
+SET ROLE regress_retry_admin;
+SELECT pg_temp.error_of(format('SELECT bulk.retry(%L)', :'by_superuser')) AS admin_retries_superuser_task;
+RESET ROLE;
+SELECT bulk.retry(:'by_superuser') ->> 'operations' AS superuser_retries_own_task;
 
 -- A cancelled task: its operations never applied are retried, a CREATE without id with the id it
 -- was given, so the retry creates that very resource. Retried by an admin, it runs as its submitter.

@@ -18,6 +18,7 @@
 
 extern "C" {
 #include "utils/array.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 }
 
@@ -126,6 +127,11 @@ std::string retry_document(const std::string &bulk_id, const std::string &origin
 std::string retry(const std::string &bulk_id, const std::optional<std::vector<std::string>> &kinds)
 {
     Original original = visible_task(bulk_id);
+    // A retry is recorded as the original submitter's: only a superuser may queue one for a superuser.
+    if (original.submitted_by != GetUserId() && superuser_arg(original.submitted_by) && !superuser())
+        throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                       "bulk task " + quote_excerpt(bulk_id) + " was submitted by a superuser: only a superuser may "
+                       "retry it");
     if (original.status == "PENDING")
         throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                        "bulk task " + quote_excerpt(bulk_id) + " has not ended: retry it once it has",
