@@ -344,36 +344,12 @@ $$;
 -- another connection. The rows of a dump were checked when they were first written, so a superuser's
 -- COPY into these tables (what pg_restore and a plain dump send) runs with session_replication_role =
 -- replica: no triggers, no foreign-key checks, for that statement only. Every other write is checked
--- as usual. No SET clause on the trigger functions: it would undo their set_config at return.
-
--- Whether the statement the client sent is a COPY, run by a superuser.
-CREATE FUNCTION bulk._superuser_copy() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.current_query() OPERATOR(pg_catalog.~*) '^(\s|--[^\n]*\n)*copy\s'
-       AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
-$$;
-
-CREATE FUNCTION bulk._restore_copy_begins() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'origin'
-       AND bulk._superuser_copy() THEN
-        PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
--- Back to origin after the COPY, so that the rest of a --single-transaction restore (the tables of
--- other extensions) is checked as usual. Fires in replica mode too (ENABLE ALWAYS).
-CREATE FUNCTION bulk._restore_copy_ends() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-       AND bulk._superuser_copy() THEN
-        PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
-    END IF;
-    RETURN NULL;
-END
-$$;
+-- as usual (src/pg/restore_copy.cpp).
+CREATE FUNCTION bulk._restore_copy_begins() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'bulk_restore_copy_begins' LANGUAGE C;
+-- Back to origin after the COPY (ENABLE ALWAYS: it fires in replica mode too).
+CREATE FUNCTION bulk._restore_copy_ends() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'bulk_restore_copy_ends' LANGUAGE C;
 
 DO $$
 DECLARE
@@ -404,7 +380,6 @@ GRANT EXECUTE ON FUNCTION bulk.pause(), bulk.resume(), bulk.pause(text), bulk.re
 GRANT EXECUTE ON FUNCTION bulk._written_by_this_transaction(xid), bulk._refuse_hopeless_wait(text, xid)
     TO bulk_writer;
 GRANT EXECUTE ON FUNCTION bulk._quote_excerpt(text), bulk.retry(text, text[]) TO bulk_writer;
-GRANT EXECUTE ON FUNCTION bulk._superuser_copy() TO bulk_admin;
 
 -- The identity sequences too, or a restored database would hand out queue positions and log
 -- positions that its restored rows already hold.

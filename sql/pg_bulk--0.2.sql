@@ -817,36 +817,12 @@ $$;
 -- another connection. The rows of a dump were checked when they were first written, so a superuser's
 -- COPY into these tables (what pg_restore and a plain dump send) runs with session_replication_role =
 -- replica: no triggers, no foreign-key checks, for that statement only. Every other write is checked
--- as usual. No SET clause on the trigger functions: it would undo their set_config at return.
-
--- Whether the statement the client sent is a COPY, run by a superuser.
-CREATE FUNCTION bulk._superuser_copy() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.current_query() OPERATOR(pg_catalog.~*) '^(\s|--[^\n]*\n)*copy\s'
-       AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
-$$;
-
-CREATE FUNCTION bulk._restore_copy_begins() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'origin'
-       AND bulk._superuser_copy() THEN
-        PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
--- Back to origin after the COPY, so that the rest of a --single-transaction restore (the tables of
--- other extensions) is checked as usual. Fires in replica mode too (ENABLE ALWAYS).
-CREATE FUNCTION bulk._restore_copy_ends() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF pg_catalog.current_setting('session_replication_role') OPERATOR(pg_catalog.=) 'replica'
-       AND bulk._superuser_copy() THEN
-        PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
-    END IF;
-    RETURN NULL;
-END
-$$;
+-- as usual (src/pg/restore_copy.cpp).
+CREATE FUNCTION bulk._restore_copy_begins() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'bulk_restore_copy_begins' LANGUAGE C;
+-- Back to origin after the COPY (ENABLE ALWAYS: it fires in replica mode too).
+CREATE FUNCTION bulk._restore_copy_ends() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'bulk_restore_copy_ends' LANGUAGE C;
 
 DO $$
 DECLARE
@@ -918,7 +894,7 @@ GRANT EXECUTE ON FUNCTION
     bulk.define_profile(text, jsonb, text), bulk.drop_profile(text),
     bulk.define_relationship(text, jsonb), bulk.drop_relationship(text),
     bulk._check_profile(text, text, jsonb), bulk._check_relationship(text, jsonb), bulk._profile_user(text),
-    bulk._worker_status(), bulk._superuser_copy()
+    bulk._worker_status()
     TO bulk_admin;
 
 -- A role sees its own tasks; bulk_admin members see all. Another role's task looks unknown.

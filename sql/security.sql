@@ -570,6 +570,16 @@ SET ROLE regress_writer_a;
 VACUUM bulk.resources;
 RESET ROLE;
 
+-- A COPY into the definition tables is checked like any write unless a superuser runs it (a restore,
+-- docs/backups.md): an admin's COPY of a definition naming a missing profile is refused.
+SET ROLE regress_admin;
+COPY bulk.relationship_definitions (key, definition) FROM stdin;
+copied	{"from": {"profileKey": "nobody"}, "to": {"profileKey": "provider"}, "cardinality": "N:N"}
+\.
+SELECT count(*) AS copied_definitions FROM bulk.relationship_definitions WHERE key = 'copied';
+SELECT current_setting('session_replication_role') AS replication_role;
+RESET ROLE;
+
 -- Clean up (the bulk_* roles stay, as after any DROP EXTENSION). The extension owns schema bulk:
 -- nothing of it stays behind.
 DROP EXTENSION pg_bulk CASCADE;
