@@ -141,17 +141,26 @@ TEST_F(RelationshipBatchRules, ConflictsWithStoredRows)
     EXPECT_EQ(writes.inserts[0].created_at, nullptr);
 }
 
-TEST_F(RelationshipBatchRules, DeleteFreesTheEndpointForALaterCreate)
+// A DELETE frees the endpoint for a later CREATE of another id; an id deleted and created again is
+// a new row (deleted, then inserted with a new created_at).
+TEST_F(RelationshipBatchRules, DeleteThenCreate)
 {
     store("one", "s1", p1, o1, Card::OneToOne);
+    store("nn", "s2", p1, o1, Card::ManyToMany);
     add(Action::Delete, "one", "s1");
     add(Action::Create, "one", "r1", p1, o1);
-    EXPECT_EQ(decide(), (Outcomes{ok, ok}));
+    add(Action::Delete, "nn", "s2");
+    add(Action::Create, "nn", "s2", p1, o1);
+    EXPECT_EQ(decide(), (Outcomes{ok, ok, ok, ok}));
     RelationshipWrites writes = batch.writes();
-    ASSERT_EQ(writes.deletes.size(), 1u);
-    EXPECT_EQ(writes.deletes[0]->second, "s1");
-    ASSERT_EQ(writes.inserts.size(), 1u);
-    EXPECT_EQ(writes.inserts[0].key->second, "r1");
+    ASSERT_EQ(writes.deletes.size(), 2u);
+    EXPECT_EQ(writes.deletes[0]->second, "s2");  // in key order: nn before one
+    EXPECT_EQ(writes.deletes[1]->second, "s1");
+    ASSERT_EQ(writes.inserts.size(), 2u);
+    EXPECT_EQ(writes.inserts[0].key->second, "s2");
+    EXPECT_EQ(writes.inserts[0].created_at, nullptr);
+    EXPECT_EQ(writes.inserts[1].key->second, "r1");
+    EXPECT_EQ(writes.inserts[1].created_at, nullptr);
 }
 
 TEST_F(RelationshipBatchRules, UpsertOfAStoredRowKeepsItsCreationTimeAndMayKeepItsPair)
@@ -167,17 +176,6 @@ TEST_F(RelationshipBatchRules, UpsertOfAStoredRowKeepsItsCreationTimeAndMayKeepI
     EXPECT_EQ(*writes.inserts[0].created_at, "2020-01-01 00:00:00+00");
     EXPECT_EQ(writes.inserts[0].row->to.id, "o2");
     EXPECT_EQ(writes.inserts[0].row->writer, &operations[1]);
-}
-
-TEST_F(RelationshipBatchRules, DeletedThenCreatedAgainIsANewRow)
-{
-    store("nn", "s1", p1, o1, Card::ManyToMany);
-    add(Action::Delete, "nn", "s1");
-    add(Action::Create, "nn", "s1", p1, o1);
-    EXPECT_EQ(decide(), (Outcomes{ok, ok}));
-    RelationshipWrites writes = batch.writes();
-    ASSERT_EQ(writes.inserts.size(), 1u);
-    EXPECT_EQ(writes.inserts[0].created_at, nullptr);
 }
 
 TEST_F(RelationshipBatchRules, FailedUpsertKeepsTheRowItWouldHaveReplaced)
