@@ -7,9 +7,11 @@
 # Suites:
 #   unit      GoogleTest unit tests of src/core (CMake build in build/unit, ctest)
 #   sanitize  the same unit tests under ASan + UBSan (build/unit-sanitize, -DPG_BULK_SANITIZE=ON)
-#   fuzz      libFuzzer over the core (test/fuzz/fuzz_validator.cpp, clang++ with ASan + UBSan, built by
-#             test/fuzz/build.sh into build/fuzz) for PG_BULK_FUZZ_SECONDS (default 45) on a copy of
-#             test/fuzz/corpus; any crash, sanitizer report, leak or timeout fails it
+#   fuzz      libFuzzer over the core (clang++ with ASan + UBSan, built by test/fuzz/build.sh into build/fuzz):
+#             test/fuzz/fuzz_validator.cpp on a copy of test/fuzz/corpus, then test/fuzz/fuzz_batch.cpp (the batch
+#             rules against a one-operation-at-a-time reference) on a copy of test/fuzz/corpus_batch, sharing
+#             PG_BULK_FUZZ_SECONDS (default 45: 30 s and 15 s); any crash, sanitizer report, leak, timeout or
+#             disagreement fails it
 #   docs      every ```sql example of README.md and docs/*.md is in sql/doc_examples.sql (which regress runs)
 #   regress   pg_regress, then the isolation specs, against throwaway servers that preload pg_bulk
 #             (make installcheck, as user postgres)
@@ -72,24 +74,35 @@ run_sanitized_unit_tests() {
 }
 
 run_fuzz() {
-    local seconds="${PG_BULK_FUZZ_SECONDS:-45}" bin="$PG_BULK_ROOT/build/fuzz/fuzz_validator" work rc=0
-    suite_header "libFuzzer: test/fuzz/fuzz_validator for ${seconds} s (clang++, ASan + UBSan)"
-    bash "$PG_BULK_ROOT/test/fuzz/build.sh" "$bin"
+    local seconds="${PG_BULK_FUZZ_SECONDS:-45}" dir="$PG_BULK_ROOT/build/fuzz"
+    # Two thirds of the time for the validator, a third for the batch rules (smaller inputs, a smaller space).
+    local validator_seconds=$((seconds * 2 / 3)) batch_seconds
+    batch_seconds=$((seconds - validator_seconds))
+    suite_header "libFuzzer: test/fuzz/fuzz_validator ${validator_seconds} s, fuzz_batch ${batch_seconds} s (clang++, ASan + UBSan)"
+    bash "$PG_BULK_ROOT/test/fuzz/build.sh" "$dir"
+    run_fuzz_target "$dir/fuzz_validator" "$PG_BULK_ROOT/test/fuzz/corpus" "$validator_seconds"
+    run_fuzz_target "$dir/fuzz_batch" "$PG_BULK_ROOT/test/fuzz/corpus_batch" "$batch_seconds"
+}
+
+# Runs fuzzer $1 on a copy of corpus $2 for $3 seconds.
+run_fuzz_target() {
+    local bin="$1" corpus="$2" seconds="$3" work rc=0
     # The run adds inputs to its corpus and writes crash-*/leak-*/timeout-*/oom-* files: all in a scratch
     # directory, never in the checkout.
     work="$(mktemp -d /tmp/pg_bulk-fuzz.XXXXXX)"
-    cp -R "$PG_BULK_ROOT/test/fuzz/corpus" "$work/corpus"
+    cp -R "$corpus" "$work/corpus"
     (cd "$work" && "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$work/" corpus) >"$work/fuzz.log" 2>&1 || rc=$?
     if [ "$rc" = 0 ]; then
+        echo "$(basename "$bin"):"
         grep -E '^(Done|stat::)' "$work/fuzz.log" || tail -n 5 "$work/fuzz.log"
         rm -rf "$work"
         return 0
     fi
     tail -n 80 "$work/fuzz.log"
     echo "-----"
-    log "the fuzzer failed (exit $rc); its log and the failing input are kept in $work" \
-        "(reproduce: $bin $work/<crash-file>; add the input to test/fuzz/corpus once fixed)"
+    log "$(basename "$bin") failed (exit $rc); its log and the failing input are kept in $work" \
+        "(reproduce: $bin $work/<crash-file>; add the input to $corpus once fixed)"
     return 1
 }
 

@@ -15,11 +15,6 @@ void fail_at(ErrorType type, const PathFrame &path, std::string detail)
 
 namespace {
 
-std::string got(const JsonNode &value)
-{
-    return std::string("got ") + json_kind_name(value.kind());
-}
-
 // What a text type accepts, for messages; nullptr for types with no format.
 const char *format_of(DataType type)
 {
@@ -66,7 +61,7 @@ void DataValidator::validate_properties(const std::vector<PropertySpec> &specs, 
                                         std::string_view owner_name) const
 {
     if (!data.is(JsonKind::Object))
-        fail_at(ErrorType::InvalidValue, path, "expected object, " + got(data));
+        fail_at(ErrorType::InvalidValue, path, "expected object, " + got_kind(data));
     size_t required_seen = 0;
     size_t members = data.size();
     for (size_t i = 0; i < members; ++i) {
@@ -102,7 +97,7 @@ void DataValidator::validate_value(const PropertySpec &spec, const JsonNode &val
         return;
     case DataType::Boolean:
         if (!value.is(JsonKind::Boolean))
-            fail_at(ErrorType::InvalidValue, path, "expected boolean, " + got(value));
+            fail_at(ErrorType::InvalidValue, path, "expected boolean, " + got_kind(value));
         return;
     case DataType::Array:
         validate_array(spec, value, path);
@@ -119,7 +114,7 @@ void DataValidator::validate_value(const PropertySpec &spec, const JsonNode &val
 void DataValidator::validate_text(const PropertySpec &spec, const JsonNode &value, const PathFrame &path) const
 {
     if (!value.is(JsonKind::String))
-        fail_at(ErrorType::InvalidValue, path, std::string("expected ") + data_type_name(spec.type) + ", " + got(value));
+        fail_at(ErrorType::InvalidValue, path, std::string("expected ") + data_type_name(spec.type) + ", " + got_kind(value));
     std::string_view text = value.string();
     if (!has_format(spec.type, text))
         fail_at(ErrorType::InvalidValue, path,
@@ -148,7 +143,7 @@ void DataValidator::validate_number(const PropertySpec &spec, const JsonNode &va
 {
     const char *type_name = data_type_name(spec.type);
     if (!value.is(JsonKind::Number))
-        fail_at(ErrorType::InvalidValue, path, std::string("expected ") + type_name + ", " + got(value));
+        fail_at(ErrorType::InvalidValue, path, std::string("expected ") + type_name + ", " + got_kind(value));
     std::string text = value.number_text();
     auto number = checks::parse_number(text);
     if (!number.valid || !number.finite)
@@ -175,7 +170,7 @@ void DataValidator::validate_number(const PropertySpec &spec, const JsonNode &va
 void DataValidator::validate_array(const PropertySpec &spec, const JsonNode &value, const PathFrame &path) const
 {
     if (!value.is(JsonKind::Array))
-        fail_at(ErrorType::InvalidValue, path, "expected array, " + got(value));
+        fail_at(ErrorType::InvalidValue, path, "expected array, " + got_kind(value));
     size_t count = value.size();
     const Rules &rules = spec.rules;
     if (rules.min_items && count < *rules.min_items)
@@ -200,7 +195,7 @@ void DataValidator::validate_contained(const Profile &profile, const std::option
     size_t required_seen = 0;
     if (contained && !contained->is(JsonKind::Null)) {
         if (!contained->is(JsonKind::Object))
-            fail_at(ErrorType::InvalidContained, path, "expected object, " + got(*contained));
+            fail_at(ErrorType::InvalidContained, path, "expected object, " + got_kind(*contained));
         for (size_t i = 0; i < contained->size(); ++i) {
             std::string_view name = contained->key(i);
             PathFrame slot_path = path.member(name);
@@ -235,13 +230,13 @@ void DataValidator::validate_slot(const ContainedSlot &slot, const JsonNode &val
     if (!holds_many(slot.cardinality)) {
         if (!value.is(JsonKind::Object))
             fail_at(ErrorType::InvalidContained, path,
-                    std::string("cardinality ") + cardinality + " holds one entry: expected object, " + got(value));
+                    std::string("cardinality ") + cardinality + " holds one entry: expected object, " + got_kind(value));
         validate_entry(slot, value, path, depth);
         return;
     }
     if (!value.is(JsonKind::Array))
         fail_at(ErrorType::InvalidContained, path,
-                std::string("cardinality ") + cardinality + " holds an array of entries: expected array, " + got(value));
+                std::string("cardinality ") + cardinality + " holds an array of entries: expected array, " + got_kind(value));
     if (slot.cardinality == Cardinality::OneOrMore && value.size() == 0)
         fail_at(ErrorType::InvalidContained, path, "cardinality 1:* needs at least one entry");
     for (size_t i = 0; i < value.size(); ++i)
@@ -255,7 +250,7 @@ void DataValidator::validate_entry(const ContainedSlot &slot, const JsonNode &en
         fail_at(ErrorType::InvalidContained, path,
                 "contained entries nested deeper than " + std::to_string(max_contained_depth) + " levels");
     if (!entry.is(JsonKind::Object))
-        fail_at(ErrorType::InvalidContained, path, "expected an entry object, " + got(entry));
+        fail_at(ErrorType::InvalidContained, path, "expected an entry object, " + got_kind(entry));
     std::optional<JsonNode> type, id, data, contained;
     for (size_t i = 0; i < entry.size(); ++i) {
         std::string_view key = entry.key(i);
@@ -271,7 +266,7 @@ void DataValidator::validate_entry(const ContainedSlot &slot, const JsonNode &en
     std::string_view type_name;
     if (type && !type->is(JsonKind::Null)) {
         if (!type->is(JsonKind::String))
-            fail_at(ErrorType::InvalidContained, path.member("type"), "expected string, " + got(*type));
+            fail_at(ErrorType::InvalidContained, path.member("type"), "expected string, " + got_kind(*type));
         type_name = type->string();
         if (std::find(slot.types.begin(), slot.types.end(), type_name) == slot.types.end())
             fail_at(ErrorType::InvalidContained, path.member("type"),
@@ -294,7 +289,7 @@ void DataValidator::validate_entry(const ContainedSlot &slot, const JsonNode &en
         fail_at(ErrorType::InvalidContained, path.member("data"), "is required in a contained entry");
     // Like a missing one, a non-object data is a malformed entry, not a bad property value.
     if (!data->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidContained, path.member("data"), "expected object, " + got(*data));
+        fail_at(ErrorType::InvalidContained, path.member("data"), "expected object, " + got_kind(*data));
     validate_properties(profile->properties, profile->required_properties, *data, path.member("data"), "profile",
                         profile->key);
     validate_contained(*profile, contained, path.member("contained"), depth + 1);

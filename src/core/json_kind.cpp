@@ -16,4 +16,9 @@ const char *json_kind_name(JsonKind kind)
     return "?";
 }
 
+std::string got_kind(const JsonNode &node)
+{
+    return std::string("got ") + json_kind_name(node.kind());
+}
+
 } // namespace pg_bulk

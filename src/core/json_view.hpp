@@ -16,6 +16,10 @@ enum class JsonKind : uint8_t { Null, Boolean, Number, String, Array, Object };
 const char *json_kind_name(JsonKind kind);
 
 class JsonReader;
+class JsonNode;
+
+// "got string" and the like, for "expected ..., got ..." messages.
+std::string got_kind(const JsonNode &node);
 
 // A small copyable handle to one value. The reader that made it gives it meaning;
 // it stays valid as long as the underlying document does.

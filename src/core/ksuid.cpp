@@ -128,4 +128,18 @@ Ksuid ksuid_derive(const Ksuid &parent, uint32_t index)
     return child;
 }
 
+std::optional<std::string> generated_resource_id(std::string_view bulk_id, uint32_t index)
+{
+    Ksuid parent;
+    if (bulk_id.substr(0, bulk_id_prefix.size()) != bulk_id_prefix ||
+        !ksuid_decode(bulk_id.substr(bulk_id_prefix.size()), parent))
+        return std::nullopt;
+    return ksuid_encode(ksuid_derive(parent, index));
+}
+
+RequestError invalid_bulk_id(std::string_view bulk_id)
+{
+    return RequestError(RequestError::Kind::InvalidParameter, "invalid bulk id \"" + std::string(bulk_id) + "\"");
+}
+
 } // namespace pg_bulk

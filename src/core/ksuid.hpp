@@ -4,8 +4,11 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "core/errors.hpp"
 
 namespace pg_bulk {
 
@@ -29,5 +32,14 @@ Ksuid ksuid_make(int64_t unix_seconds, const KsuidPayload &random_bytes);
 // payload bytes, then the index big-endian. Deterministic, so a retried apply reuses the same id,
 // and ids of one parent sort in index order.
 Ksuid ksuid_derive(const Ksuid &parent, uint32_t index);
+
+constexpr std::string_view bulk_id_prefix = "bk_";
+
+// The id given to operation `index` of a bulk when its CREATE names none; the same on every call,
+// so receipts show it before the operation runs and a replay after a crash reuses it. None when
+// `bulk_id` is not "bk_" + a KSUID.
+std::optional<std::string> generated_resource_id(std::string_view bulk_id, uint32_t index);
+// The RequestError (SQLSTATE 22023) for a bulk id that is not "bk_" + a KSUID.
+RequestError invalid_bulk_id(std::string_view bulk_id);
 
 } // namespace pg_bulk

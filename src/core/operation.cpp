@@ -8,11 +8,6 @@ namespace pg_bulk {
 namespace {
 constexpr Action all_actions[] = {Action::Create, Action::Upsert, Action::Delete};
 
-std::string got(const JsonNode &value)
-{
-    return std::string("got ") + json_kind_name(value.kind());
-}
-
 std::optional<std::string_view> string_member(const JsonNode &object, std::string_view key)
 {
     auto value = object.find(key);
@@ -27,7 +22,7 @@ void require_string(const std::optional<JsonNode> &value, const PathFrame &path)
     if (!value || value->is(JsonKind::Null))
         fail_at(ErrorType::InvalidRequest, path, "is required");
     if (!value->is(JsonKind::String))
-        fail_at(ErrorType::InvalidRequest, path, "expected string, " + got(*value));
+        fail_at(ErrorType::InvalidRequest, path, "expected string, " + got_kind(*value));
 }
 
 // The client id of a payload: optional for CREATE, required otherwise.
@@ -39,7 +34,7 @@ void check_client_id(const std::optional<JsonNode> &id, Action action, const Pat
     } else if (!id->is(JsonKind::String) || !is_valid_client_id(id->string())) {
         fail_at(ErrorType::InvalidRequest, path,
                 "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
-                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
+                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got_kind(*id)));
     }
 }
 } // namespace
@@ -112,13 +107,13 @@ void OperationValidator::check(const JsonNode &operation) const
 {
     PathFrame root;
     if (!operation.is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, root, "expected an operation object, " + got(operation));
+        fail_at(ErrorType::InvalidRequest, root, "expected an operation object, " + got_kind(operation));
     auto action_node = operation.find("action");
     PathFrame action_path = root.member("action");
     if (!action_node)
         fail_at(ErrorType::InvalidRequest, action_path, "is required");
     if (!action_node->is(JsonKind::String))
-        fail_at(ErrorType::InvalidRequest, action_path, "expected CREATE, UPSERT or DELETE, " + got(*action_node));
+        fail_at(ErrorType::InvalidRequest, action_path, "expected CREATE, UPSERT or DELETE, " + got_kind(*action_node));
     auto action = action_from_name(action_node->string());
     if (!action)
         fail_at(ErrorType::InvalidRequest, action_path,
@@ -136,7 +131,7 @@ void OperationValidator::check(const JsonNode &operation) const
     if (!payload)
         fail_at(ErrorType::InvalidRequest, payload_path, "is required for action " + std::string(action_name(*action)));
     if (!payload->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, payload_path, "expected object, " + got(*payload));
+        fail_at(ErrorType::InvalidRequest, payload_path, "expected object, " + got_kind(*payload));
     check_payload(*action, *payload, payload_path);
 }
 
@@ -182,9 +177,9 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
     if (!data || data->is(JsonKind::Null))
         fail_at(ErrorType::InvalidRequest, data_path, "is required for action " + std::string(action_name(action)));
     if (!data->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, data_path, "expected object, " + got(*data));
+        fail_at(ErrorType::InvalidRequest, data_path, "expected object, " + got_kind(*data));
     if (meta && !meta->is(JsonKind::Null) && !meta->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, path.member("meta"), "expected object, " + got(*meta));
+        fail_at(ErrorType::InvalidRequest, path.member("meta"), "expected object, " + got_kind(*meta));
     data_.validate_properties(profile->properties, profile->required_properties, *data, data_path, "profile",
                               profile->key);
     data_.validate_contained(*profile, contained, path.member("contained"), 0);
@@ -196,7 +191,7 @@ void RelationshipOperationValidator::check_endpoint(const JsonNode *endpoint, co
     if (!endpoint || endpoint->is(JsonKind::Null))
         fail_at(ErrorType::InvalidRequest, path, "is required");
     if (!endpoint->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, path, "expected object {type, id}, " + got(*endpoint));
+        fail_at(ErrorType::InvalidRequest, path, "expected object {type, id}, " + got_kind(*endpoint));
     for (size_t i = 0; i < endpoint->size(); ++i) {
         std::string_view key = endpoint->key(i);
         if (key != "type" && key != "id")
@@ -215,7 +210,7 @@ void RelationshipOperationValidator::check_endpoint(const JsonNode *endpoint, co
     if (!id->is(JsonKind::String) || !is_valid_client_id(id->string()))
         fail_at(ErrorType::InvalidRequest, id_path,
                 "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
-                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got(*id)));
+                    (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got_kind(*id)));
 }
 
 void RelationshipOperationValidator::check_payload(Action action, const JsonNode &payload, const PathFrame &path) const
@@ -257,11 +252,11 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
     check_endpoint(from ? &*from : nullptr, definition->from_profile, path.member("from"));
     check_endpoint(to ? &*to : nullptr, definition->to_profile, path.member("to"));
     if (meta && !meta->is(JsonKind::Null) && !meta->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, path.member("meta"), "expected object, " + got(*meta));
+        fail_at(ErrorType::InvalidRequest, path.member("meta"), "expected object, " + got_kind(*meta));
     PathFrame data_path = path.member("data");
     if (data && !data->is(JsonKind::Null)) {
         if (!data->is(JsonKind::Object))
-            fail_at(ErrorType::InvalidRequest, data_path, "expected object, " + got(*data));
+            fail_at(ErrorType::InvalidRequest, data_path, "expected object, " + got_kind(*data));
         data_.validate_properties(definition->properties, definition->required_properties, *data, data_path,
                                   "relationship definition", definition->key);
     } else if (definition->required_properties > 0) {

@@ -22,15 +22,10 @@ std::string join(const std::string &path, std::string_view key)
     return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-std::string got(const JsonNode &node)
-{
-    return std::string("got ") + json_kind_name(node.kind());
-}
-
 void expect_kind(const JsonNode &node, JsonKind kind, const std::string &path)
 {
     if (!node.is(kind))
-        fail(path, std::string("expected ") + json_kind_name(kind) + ", " + got(node));
+        fail(path, std::string("expected ") + json_kind_name(kind) + ", " + got_kind(node));
 }
 
 // Rejects members other than the allowed ones, so a misspelt rule is never silently ignored.
@@ -51,7 +46,7 @@ size_t read_count(const JsonNode &node, const std::string &path)
         if (number.fits_int64 && number.integer >= 0)
             return static_cast<size_t>(number.integer);
     }
-    fail(path, "expected a non-negative integer, " + (node.is(JsonKind::Number) ? "got " + number_excerpt(node.number_text()) : got(node)));
+    fail(path, "expected a non-negative integer, " + (node.is(JsonKind::Number) ? "got " + number_excerpt(node.number_text()) : got_kind(node)));
 }
 
 // Any finite number, kept as the view reads it: comparisons are exact, so 1e400 is a bound like any other.
@@ -79,7 +74,7 @@ void read_enum(const JsonNode &node, DataType type, const std::string &path, Rul
         } else {
             auto number = value.is(JsonKind::Number) ? checks::parse_number(value.number_text()) : checks::ParsedNumber{};
             if (!number.fits_int64)
-                fail(item_path, "expected an integer, " + (value.is(JsonKind::Number) ? "got " + number_excerpt(value.number_text()) : got(value)));
+                fail(item_path, "expected an integer, " + (value.is(JsonKind::Number) ? "got " + number_excerpt(value.number_text()) : got_kind(value)));
             rules.enum_values.push_back(std::to_string(number.integer));
         }
     }

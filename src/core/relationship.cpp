@@ -14,11 +14,6 @@ namespace {
     throw DefinitionError(path.empty() ? message : path + ": " + message);
 }
 
-std::string got(const JsonNode &node)
-{
-    return std::string("got ") + json_kind_name(node.kind());
-}
-
 // {"profileKey": "<ROOT profile>"}
 std::string read_endpoint(const JsonNode &definition, const char *side, const ProfileKinds &kinds)
 {
@@ -27,7 +22,7 @@ std::string read_endpoint(const JsonNode &definition, const char *side, const Pr
     if (!endpoint)
         fail(path, "is required");
     if (!endpoint->is(JsonKind::Object))
-        fail(path, "expected object, " + got(*endpoint));
+        fail(path, "expected object, " + got_kind(*endpoint));
     for (size_t i = 0; i < endpoint->size(); ++i)
         if (endpoint->key(i) != "profileKey")
             fail(path, "unknown key " + quote_excerpt(endpoint->key(i)) + " (expected profileKey)");
@@ -36,7 +31,7 @@ std::string read_endpoint(const JsonNode &definition, const char *side, const Pr
     if (!key)
         fail(key_path, "is required");
     if (!key->is(JsonKind::String))
-        fail(key_path, "expected string, " + got(*key));
+        fail(key_path, "expected string, " + got_kind(*key));
     auto kind = kinds.kind_of(key->string());
     if (!kind)
         fail(key_path, "no profile " + quote_excerpt(key->string()));
@@ -57,6 +52,15 @@ const char *relationship_cardinality_name(RelationshipCardinality cardinality)
     return "?";
 }
 
+std::optional<RelationshipCardinality> relationship_cardinality_from_name(std::string_view name)
+{
+    for (auto candidate : {RelationshipCardinality::OneToOne, RelationshipCardinality::OneToMany,
+                           RelationshipCardinality::ManyToMany})
+        if (name == relationship_cardinality_name(candidate))
+            return candidate;
+    return std::nullopt;
+}
+
 RelationshipDefinition compile_relationship(std::string_view key, const JsonNode &definition,
                                             const ProfileKinds &kinds, PatternEngine &patterns)
 {
@@ -64,7 +68,7 @@ RelationshipDefinition compile_relationship(std::string_view key, const JsonNode
         fail("", "invalid relationship key " + quote_excerpt(key) +
                      ": expected 1 to 62 characters of [A-Za-z0-9_-], not starting with '_'");
     if (!definition.is(JsonKind::Object))
-        fail("", "expected object, " + got(definition));
+        fail("", "expected object, " + got_kind(definition));
     for (size_t i = 0; i < definition.size(); ++i) {
         std::string_view member = definition.key(i);
         if (member != "from" && member != "to" && member != "cardinality" && member != "description" &&
@@ -79,19 +83,13 @@ RelationshipDefinition compile_relationship(std::string_view key, const JsonNode
     if (!cardinality)
         fail("cardinality", "is required");
     if (!cardinality->is(JsonKind::String))
-        fail("cardinality", "expected string, " + got(*cardinality));
-    bool known = false;
-    for (auto candidate : {RelationshipCardinality::OneToOne, RelationshipCardinality::OneToMany,
-                           RelationshipCardinality::ManyToMany}) {
-        if (cardinality->string() == relationship_cardinality_name(candidate)) {
-            compiled.cardinality = candidate;
-            known = true;
-        }
-    }
+        fail("cardinality", "expected string, " + got_kind(*cardinality));
+    auto known = relationship_cardinality_from_name(cardinality->string());
     if (!known)
         fail("cardinality", "expected one of \"1:1\", \"1:N\", \"N:N\", got " + quote_excerpt(cardinality->string()));
+    compiled.cardinality = *known;
     if (auto description = definition.find("description"); description && !description->is(JsonKind::String))
-        fail("description", "expected string, " + got(*description));
+        fail("description", "expected string, " + got_kind(*description));
     if (auto properties = definition.find("properties"))
         compiled.properties = compile_properties(*properties, "properties", patterns);
     compiled.required_properties = count_required(compiled.properties);

@@ -15,6 +15,7 @@ namespace pg_bulk {
 enum class RelationshipCardinality { OneToOne, OneToMany, ManyToMany };
 
 const char *relationship_cardinality_name(RelationshipCardinality cardinality);  // "1:1", "1:N", "N:N"
+std::optional<RelationshipCardinality> relationship_cardinality_from_name(std::string_view name);
 
 struct RelationshipDefinition {
     std::string key;

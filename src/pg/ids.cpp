@@ -17,11 +17,10 @@ std::string new_bulk_id()
 
 std::string generated_resource_id(std::string_view bulk_id, uint32_t index)
 {
-    Ksuid parent;
-    if (bulk_id.substr(0, bulk_id_prefix.size()) != bulk_id_prefix ||
-        !ksuid_decode(bulk_id.substr(bulk_id_prefix.size()), parent))
-        throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "invalid bulk id \"" + std::string(bulk_id) + "\"");
-    return ksuid_encode(ksuid_derive(parent, index));
+    auto id = pg_bulk::generated_resource_id(bulk_id, index);
+    if (!id)
+        throw invalid_bulk_id(bulk_id);
+    return std::move(*id);
 }
 
 } // namespace pg_bulk::pg

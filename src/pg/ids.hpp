@@ -5,13 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/ksuid.hpp"
+
 namespace pg_bulk::pg {
 
-constexpr std::string_view bulk_id_prefix = "bk_";
-
 std::string new_bulk_id();
-// The id given to operation `index` of a bulk when its CREATE names none; the same on every call,
-// so receipts show it before the operation runs and a replay after a crash reuses it.
+// core's generated_resource_id (the rule is there), raising SQLSTATE 22023 for an invalid bulk id.
 std::string generated_resource_id(std::string_view bulk_id, uint32_t index);
 
 } // namespace pg_bulk::pg

@@ -12,9 +12,9 @@
 #include "pg/identity.hpp"
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
-#include "pg/pattern_engine.hpp"
 #include "pg/pg_call.hpp"
 #include "pg/profile_cache.hpp"
+#include "pg/target_validator.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/sql_arrays.hpp"
@@ -308,26 +308,16 @@ std::string report(const LoadState &load)
 
 std::string run_load(Oid source, const std::string &target_text, const Jsonb *options)
 {
-    Target target;
-    if (target_text == "resources")
-        target = Target::Resources;
-    else if (target_text == "relationships")
-        target = Target::Relationships;
-    else
+    std::optional<Target> target = target_from_name(target_text);
+    if (!target)
         throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
                        "bulk.load target must be 'resources' or 'relationships', got " + quote_excerpt(target_text));
-    LoadState load{target, GetUserId(), InvalidOid, "ld_" + new_bulk_id().substr(3), read_options(options)};
+    LoadState load{*target, GetUserId(), InvalidOid, "ld_" + new_bulk_id().substr(3), read_options(options)};
     std::string source_name = spi_execute("SELECT $1::pg_catalog.regclass::pg_catalog.text", {oid_arg(source)}).text(0, 1);
-    std::vector<bool> present = check_staging_shape(source, source_name, target);
+    std::vector<bool> present = check_staging_shape(source, source_name, *target);
     load.owner = extension_owner();
 
-    auto definitions = catalog();
-    PgPatternEngine patterns;
-    ResourceOperationValidator resource_validator(*definitions, patterns, definitions.get());
-    RelationshipOperationValidator relationship_validator(*definitions, *definitions, patterns);
-    const OperationValidator &validator = target == Target::Resources
-                                              ? static_cast<const OperationValidator &>(resource_validator)
-                                              : relationship_validator;
+    TargetValidator validator(*target);
 
     as_role(load.owner, [&] {
         spi_execute("INSERT INTO bulk.loads (load_id, source, target, submitted_by) VALUES ($1, $2, $3, $4)",
@@ -342,7 +332,7 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
     // Loads of one staging table run one after the other (the lock conflicts with itself, not with
     // writers staging more rows); rows are read without row locks and deleted by ctid as consumed.
     spi_execute(("LOCK TABLE " + source_name + " IN SHARE UPDATE EXCLUSIVE MODE").c_str(), {});
-    std::string query = "SELECT " + staged_select_list(target, present) + " FROM " + source_name;
+    std::string query = "SELECT " + staged_select_list(*target, present) + " FROM " + source_name;
     std::string delete_query = "DELETE FROM " + source_name +
                                " WHERE ctid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.tid[])";
     Oid tid_array = TIDARRAYOID;
@@ -368,7 +358,7 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
         if (fetched == 0)
             break;
         MemoryContext outer = MemoryContextSwitchTo(batch_context);
-        process_rows(load, rows, fetched, delete_rows, source_name, validator);
+        process_rows(load, rows, fetched, delete_rows, source_name, validator.get());
         MemoryContextSwitchTo(outer);
         pg_call([&] {
             SPI_freetuptable(rows);

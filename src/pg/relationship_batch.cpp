@@ -1,11 +1,11 @@
 // Batch apply of relationship operations (DESIGN §2 cardinalities, §4 errors).
 #include "pg/relationship_batch.hpp"
 
-#include <map>
-#include <string>
 #include <set>
-#include <tuple>
+#include <string>
 
+#include "core/relationship_batch_rules.hpp"
+#include "pg/jsonb_view.hpp"
 #include "pg/pg_call.hpp"
 #include "pg/schema_version.hpp"
 #include "pg/spi.hpp"
@@ -16,82 +16,6 @@ namespace pg_bulk::pg {
 
 namespace {
 
-using Key = std::pair<std::string, std::string>;  // (type, id) of a relationship or resource
-
-struct Relationship {
-    Endpoint from, to;
-    std::string cardinality;  // as stored: which unique indexes the row is in
-    bool existed = false;     // before the batch
-    bool exists = false;
-    bool touched = false;
-    bool deleted = false;     // by an operation of this batch: a later write creates it anew
-    std::string created_at;   // kept when a relationship is rewritten
-    const PlannedOperation *writer = nullptr;
-};
-
-// The batch's view of bulk.relationships: rows by id, and the three uniqueness rules.
-class RelationshipIndex {
-public:
-    void add(const Key &key, Relationship relationship)
-    {
-        auto [it, inserted] = rows_.emplace(key, std::move(relationship));
-        if (inserted && it->second.exists)
-            link(key, it->second);
-    }
-    Relationship *find(const Key &key)
-    {
-        auto it = rows_.find(key);
-        return it == rows_.end() || !it->second.exists ? nullptr : &it->second;
-    }
-    Relationship &row(const Key &key) { return rows_[key]; }
-    void link(const Key &key, const Relationship &r)
-    {
-        pairs_[pair_key(key.first, r)] = key.second;
-        if (r.cardinality == "1:1")
-            froms_[side_key(key.first, r.from)] = key.second;
-        if (r.cardinality == "1:1" || r.cardinality == "1:N")
-            tos_[side_key(key.first, r.to)] = key.second;
-    }
-    void unlink(const Key &key, const Relationship &r)
-    {
-        pairs_.erase(pair_key(key.first, r));
-        if (r.cardinality == "1:1")
-            froms_.erase(side_key(key.first, r.from));
-        if (r.cardinality == "1:1" || r.cardinality == "1:N")
-            tos_.erase(side_key(key.first, r.to));
-    }
-    // The id of a relationship of `type` that the candidate would break a rule against, with why.
-    std::optional<std::string> conflict(const std::string &type, const Relationship &candidate) const
-    {
-        auto describe = [](const Endpoint &e) { return e.type + " '" + e.id + "'"; };
-        if (auto it = pairs_.find(pair_key(type, candidate)); it != pairs_.end())
-            return "relationship '" + it->second + "' of type '" + type + "' already links " +
-                   describe(candidate.from) + " to " + describe(candidate.to);
-        if (candidate.cardinality == "1:1")
-            if (auto it = froms_.find(side_key(type, candidate.from)); it != froms_.end())
-                return "cardinality 1:1: " + describe(candidate.from) + " already has relationship '" + it->second +
-                       "' of type '" + type + "'";
-        if (candidate.cardinality == "1:1" || candidate.cardinality == "1:N")
-            if (auto it = tos_.find(side_key(type, candidate.to)); it != tos_.end())
-                return "cardinality " + candidate.cardinality + ": " + describe(candidate.to) +
-                       " already has relationship '" + it->second + "' of type '" + type + "'";
-        return std::nullopt;
-    }
-    const std::map<Key, Relationship> &rows() const { return rows_; }
-
-private:
-    static std::string pair_key(const std::string &type, const Relationship &r)
-    {
-        return type + '\0' + r.from.type + '\0' + r.from.id + '\0' + r.to.type + '\0' + r.to.id;
-    }
-    static std::string side_key(const std::string &type, const Endpoint &e)
-    {
-        return type + '\0' + e.type + '\0' + e.id;
-    }
-    std::map<Key, Relationship> rows_;
-    std::map<std::string, std::string> pairs_, froms_, tos_;
-};
-
 // A probe: the stored relationships matching each key k, locked. LATERAL: one index lookup per key
 // whatever the planner thinks of the table's size (a table a first task is filling has no statistics).
 #define RELATIONSHIP_PROBE(keys, condition)                                                                         \
@@ -100,16 +24,15 @@ private:
     "FROM bulk.relationships r WHERE " condition " FOR UPDATE OF r) AS r"
 #define TEXT_ARRAY(n) "pg_catalog.unnest($" #n "::pg_catalog.text[])"
 
-void load_rows(const SpiResult &rows, RelationshipIndex &index)
+void load_rows(const SpiResult &rows, RelationshipBatch &batch)
 {
     for (uint64 row = 0; row < rows.count(); ++row) {
-        Relationship r;
-        r.from = Endpoint{rows.text(row, 3), rows.text(row, 4)};
-        r.to = Endpoint{rows.text(row, 5), rows.text(row, 6)};
-        r.cardinality = rows.text(row, 7);
-        r.created_at = rows.text(row, 8);
-        r.existed = r.exists = true;
-        index.add(Key{rows.text(row, 1), rows.text(row, 2)}, std::move(r));
+        std::string stored = rows.text(row, 7);
+        auto cardinality = relationship_cardinality_from_name(stored);
+        if (!cardinality)
+            throw TaskCannotContinue("a stored relationship has the unknown cardinality '" + stored + "'");
+        batch.add_stored(TypeAndId{rows.text(row, 1), rows.text(row, 2)}, Endpoint{rows.text(row, 3), rows.text(row, 4)},
+                         Endpoint{rows.text(row, 5), rows.text(row, 6)}, *cardinality, rows.text(row, 8));
     }
 }
 
@@ -117,7 +40,7 @@ void load_rows(const SpiResult &rows, RelationshipIndex &index)
 // and by the endpoint that a 1:1 or 1:N definition restricts — only those, so a hub resource with
 // many N:N relationships costs nothing. Each probe is an index lookup per key.
 void probe_relationships(const std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
-                         RelationshipIndex &index)
+                         RelationshipBatch &batch)
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
     ArrayBuilder pair_types(TEXTOID), pair_from_types(TEXTOID), pair_from_ids(TEXTOID), pair_to_types(TEXTOID),
@@ -135,19 +58,19 @@ void probe_relationships(const std::vector<PlannedOperation> &operations, const 
         pair_to_types.add_text(operation.to.type);
         pair_to_ids.add_text(operation.to.id);
         const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
-        if (!definition || definition->cardinality == RelationshipCardinality::ManyToMany)
-            continue;
-        if (definition->cardinality == RelationshipCardinality::OneToOne) {
+        if (definition && restricts_from(definition->cardinality)) {
             from_types.add_text(operation.type);
             from_endpoint_types.add_text(operation.from.type);
             from_endpoint_ids.add_text(operation.from.id);
         }
-        to_types.add_text(operation.type);
-        to_endpoint_types.add_text(operation.to.type);
-        to_endpoint_ids.add_text(operation.to.id);
+        if (definition && restricts_to(definition->cardinality)) {
+            to_types.add_text(operation.type);
+            to_endpoint_types.add_text(operation.to.type);
+            to_endpoint_ids.add_text(operation.to.id);
+        }
     }
     auto probe = [&](const char *sql, std::initializer_list<SpiArg> arguments) {
-        load_rows(spi_execute_prepared(sql, arguments), index);
+        load_rows(spi_execute_prepared(sql, arguments), batch);
     };
     probe(RELATIONSHIP_PROBE(TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ") AS k(type, id",
                              "r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id"),
@@ -174,7 +97,7 @@ void probe_relationships(const std::vector<PlannedOperation> &operations, const 
 
 // Key-share locks the endpoint resources that exist (so they cannot vanish before commit) and
 // returns them.
-std::set<Key> probe_endpoints(const std::vector<PlannedOperation> &operations)
+std::set<TypeAndId> probe_endpoints(const std::vector<PlannedOperation> &operations)
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
     for (const PlannedOperation &operation : operations) {
@@ -185,7 +108,7 @@ std::set<Key> probe_endpoints(const std::vector<PlannedOperation> &operations)
             ids.add_text(endpoint->id);
         }
     }
-    std::set<Key> found;
+    std::set<TypeAndId> found;
     if (types.size() == 0)
         return found;
     SpiResult rows = spi_execute_prepared(
@@ -199,83 +122,13 @@ std::set<Key> probe_endpoints(const std::vector<PlannedOperation> &operations)
     return found;
 }
 
-std::optional<OperationError> missing_endpoint(const PlannedOperation &operation, const std::set<Key> &resources)
-{
-    for (auto [side, endpoint] : {std::pair{"from", &operation.from}, std::pair{"to", &operation.to}}) {
-        if (!resources.count(Key{endpoint->type, endpoint->id}))
-            return OperationError{ErrorType::NotFound, std::string(side) + " resource " + endpoint->type + " '" +
-                                                           endpoint->id + "' not found"};
-    }
-    return std::nullopt;
-}
-
-// The outcome of one CREATE or UPSERT against the batch's view.
-void write_relationship(PlannedOperation &operation, const RelationshipDefinition &definition,
-                        const std::set<Key> &resources, RelationshipIndex &index)
-{
-    Key key{operation.type, operation.id};
-    Relationship *current = index.find(key);
-    if (current && operation.action == Action::Create) {
-        operation.error = already_exists(operation);
-        return;
-    }
-    if (auto missing = missing_endpoint(operation, resources)) {
-        operation.error = missing;
-        return;
-    }
-    Relationship candidate;
-    candidate.from = operation.from;
-    candidate.to = operation.to;
-    candidate.cardinality = relationship_cardinality_name(definition.cardinality);
-    if (current)
-        index.unlink(key, *current);
-    if (auto conflict = index.conflict(operation.type, candidate)) {
-        if (current)
-            index.link(key, *current);
-        operation.error = OperationError{ErrorType::CardinalityViolation, *conflict};
-        return;
-    }
-    Relationship &row = index.row(key);
-    row.from = candidate.from;
-    row.to = candidate.to;
-    row.cardinality = candidate.cardinality;
-    row.exists = row.touched = true;
-    row.writer = &operation;
-    index.link(key, row);
-    operation.succeeded = true;
-}
-
-void decide_outcomes(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
-                     const std::set<Key> &resources, RelationshipIndex &index)
-{
-    for (PlannedOperation &operation : operations) {
-        const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
-        if (!definition)
-            throw TaskCannotContinue("relationship definition '" + operation.type + "' was dropped");
-        if (operation.action != Action::Delete) {
-            write_relationship(operation, *definition, resources, index);
-            continue;
-        }
-        Key key{operation.type, operation.id};
-        Relationship *current = index.find(key);
-        if (!current) {
-            operation.error = not_found(operation);
-            continue;
-        }
-        index.unlink(key, *current);
-        current->exists = false;
-        current->touched = current->deleted = true;
-        operation.succeeded = true;
-    }
-}
-
 // Rows for the INSERT into bulk.relationships.
 struct RelationshipRows {
     ArrayBuilder types{TEXTOID}, ids{TEXTOID}, from_types{TEXTOID}, from_ids{TEXTOID}, to_types{TEXTOID},
         to_ids{TEXTOID}, cardinalities{TEXTOID}, data{JSONBOID}, created{TEXTOID}, meta{JSONBOID};
 
     // `created_at` (as text) is kept when a relationship is rewritten; nullptr: now().
-    void add(const Key &key, const Endpoint &from, const Endpoint &to, std::string_view cardinality,
+    void add(const TypeAndId &key, const Endpoint &from, const Endpoint &to, std::string_view cardinality,
              const PlannedOperation &writer, const std::string *created_at)
     {
         types.add_text(key.first);
@@ -323,23 +176,18 @@ void insert_rows(const RelationshipRows &rows)
          rows.created.argument(), rows.meta.argument()});
 }
 
-// Deletes every touched relationship that existed, then inserts every touched one that exists:
-// no intermediate state can trip a unique index.
-void write_net_effect(const RelationshipIndex &index)
+// One DELETE and one INSERT for the net effect.
+void write_net_effect(const RelationshipWrites &writes)
 {
     ArrayBuilder delete_types(TEXTOID), delete_ids(TEXTOID);
     RelationshipRows inserts;
-    for (const auto &[key, row] : index.rows()) {
-        if (!row.touched)
-            continue;
-        if (row.existed) {
-            delete_types.add_text(key.first);
-            delete_ids.add_text(key.second);
-        }
-        if (row.exists)
-            inserts.add(key, row.from, row.to, row.cardinality, *row.writer,
-                        row.existed && !row.deleted ? &row.created_at : nullptr);
+    for (const TypeAndId *key : writes.deletes) {
+        delete_types.add_text(key->first);
+        delete_ids.add_text(key->second);
     }
+    for (const RelationshipInsert &insert : writes.inserts)
+        inserts.add(*insert.key, insert.row->from, insert.row->to,
+                    relationship_cardinality_name(insert.row->cardinality), *insert.row->writer, insert.created_at);
     if (delete_types.size())
         spi_execute_prepared("DELETE FROM bulk.relationships r USING ROWS FROM (" TEXT_ARRAY(1) ", " TEXT_ARRAY(2)
                              ") AS k(type, id) "
@@ -363,16 +211,12 @@ bool try_plain_insert(std::vector<PlannedOperation> &operations, const Relations
     auto insert_all = [&] {
         RelationshipRows rows;
         for (const PlannedOperation *operation : in_key_order(operations))
-            rows.add(Key{operation->type, operation->id}, operation->from, operation->to,
+            rows.add(TypeAndId{operation->type, operation->id}, operation->from, operation->to,
                      relationship_cardinality_name(definitions.find_relationship(operation->type)->cardinality),
                      *operation, nullptr);
         insert_rows(rows);
     };
-    if (!plain_inserts.attempt(operations.size(), insert_all))
-        return false;
-    for (PlannedOperation &operation : operations)
-        operation.succeeded = true;
-    return true;
+    return plain_inserts.attempt(operations.size(), insert_all);
 }
 
 } // namespace
@@ -381,11 +225,10 @@ void apply_relationship_batch(std::vector<PlannedOperation> &operations, const R
 {
     if (try_plain_insert(operations, definitions))
         return;
-    RelationshipIndex index;
-    probe_relationships(operations, definitions, index);
-    std::set<Key> resources = probe_endpoints(operations);
-    decide_outcomes(operations, definitions, resources, index);
-    write_net_effect(index);
+    RelationshipBatch batch;
+    probe_relationships(operations, definitions, batch);
+    batch.decide(operations, definitions, probe_endpoints(operations));
+    write_net_effect(batch.writes());
 }
 
 } // namespace pg_bulk::pg

@@ -1,9 +1,8 @@
 // Batch apply of resource operations (DESIGN §3, §6).
 #include "pg/resource_batch.hpp"
 
-#include <unordered_map>
-#include <unordered_set>
-
+#include "core/resource_batch_rules.hpp"
+#include "pg/jsonb_view.hpp"
 #include "pg/pg_call.hpp"
 #include "pg/spi.hpp"
 #include "pg/sql_arrays.hpp"
@@ -13,94 +12,30 @@ namespace pg_bulk::pg {
 
 namespace {
 
-// What the batch does to one (type, id): known state before, and the state operations leave.
-struct KeyState {
-    bool existed = false;    // before the batch
-    bool exists = false;     // after the operations so far
-    bool recreated = false;  // deleted, then written again within the batch
-    int last_writer = -1;    // index of the CREATE/UPSERT whose content the row ends with
-};
-
-std::string key_of(const PlannedOperation &operation)
+// The (type, id) keys of a probe's result.
+ResourceKeys keys_in(const SpiResult &rows)
 {
-    std::string key = operation.type;
-    key.push_back('\0');
-    key += operation.id;
-    return key;
-}
-
-// The key of a (type, id) row of a probe's result.
-std::string key_at(const SpiResult &rows, uint64 row)
-{
-    std::string key = rows.text(row, 1);
-    key.push_back('\0');
-    key += rows.text(row, 2);
-    return key;
-}
-
-// The keys of all (type, id) rows of a result.
-std::unordered_set<std::string> keys_in(const SpiResult &rows)
-{
-    std::unordered_set<std::string> keys;
+    ResourceKeys keys;
     keys.reserve(rows.count());
     for (uint64 row = 0; row < rows.count(); ++row)
-        keys.insert(key_at(rows, row));
+        keys.insert(resource_key(rows.text(row, 1), rows.text(row, 2)));
     return keys;
 }
 
-// Locks and returns the keys of the batch that already exist.
-void probe_existing(const std::vector<PlannedOperation> &operations, std::unordered_map<std::string, KeyState> &keys)
+// Locks the keys of the batch that already exist and returns them.
+ResourceKeys probe_existing(const std::vector<PlannedOperation> &operations)
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
-    for (const PlannedOperation &operation : operations) {
-        if (keys.emplace(key_of(operation), KeyState{}).second) {
-            types.add_text(operation.type);
-            ids.add_text(operation.id);
-        }
+    for (const PlannedOperation *operation : first_of_each_key(operations)) {
+        types.add_text(operation->type);
+        ids.add_text(operation->id);
     }
-    SpiResult rows = spi_execute_prepared(
+    return keys_in(spi_execute_prepared(
         "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
         "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
         "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
         "FOR UPDATE OF r) AS r",
-        {types.argument(), ids.argument()});
-    for (uint64 row = 0; row < rows.count(); ++row) {
-        KeyState &state = keys[key_at(rows, row)];
-        state.existed = state.exists = true;
-    }
-}
-
-// Works out each operation's outcome in order, as if applied one by one.
-void decide_outcomes(std::vector<PlannedOperation> &operations, std::unordered_map<std::string, KeyState> &keys)
-{
-    for (size_t i = 0; i < operations.size(); ++i) {
-        PlannedOperation &operation = operations[i];
-        KeyState &state = keys[key_of(operation)];
-        switch (operation.action) {
-        case Action::Create:
-            if (state.exists) {
-                operation.error = already_exists(operation);
-                continue;
-            }
-            break;
-        case Action::Upsert:
-            break;
-        case Action::Delete:
-            if (!state.exists) {
-                operation.error = not_found(operation);
-                continue;
-            }
-            state.exists = false;
-            state.last_writer = -1;
-            operation.succeeded = true;
-            continue;
-        }
-        if (!state.exists && state.existed)
-            state.recreated = true;
-        state.exists = true;
-        state.last_writer = static_cast<int>(i);
-        operation.succeeded = true;
-    }
+        {types.argument(), ids.argument()}));
 }
 
 // Rows for one set-based statement: unnest($1 type, $2 id, $3 data, $4 contained, $5 meta).
@@ -156,23 +91,15 @@ SpiResult run_with_rows(const char *sql, const ResourceRows &rows, bool reads_ta
 }
 
 // One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave.
-void write_net_effect(const std::vector<PlannedOperation> &operations,
-                      const std::unordered_map<std::string, KeyState> &keys)
+void write_net_effect(const ResourceWrites &writes)
 {
     ResourceRows deletes, updates, inserts;
-    for (const auto &[key, state] : keys) {
-        const PlannedOperation *writer = state.last_writer >= 0 ? &operations[state.last_writer] : nullptr;
-        size_t split = key.find('\0');
-        std::string_view type(key.data(), split), id(key.data() + split + 1, key.size() - split - 1);
-        if (state.existed && (!state.exists || state.recreated))
-            deletes.add_key(type, id);
-        if (!writer)
-            continue;
-        if (state.existed && !state.recreated)
-            updates.add(type, id, *writer);
-        else
-            inserts.add(type, id, *writer);
-    }
+    for (const PlannedOperation *operation : writes.deletes)
+        deletes.add_key(operation->type, operation->id);
+    for (const PlannedOperation *writer : writes.updates)
+        updates.add(writer->type, writer->id, *writer);
+    for (const PlannedOperation *writer : writes.inserts)
+        inserts.add(writer->type, writer->id, *writer);
     if (deletes.size())
         spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()});
     if (updates.size())
@@ -182,18 +109,6 @@ void write_net_effect(const std::vector<PlannedOperation> &operations,
                       updates, true);
     if (inserts.size())
         run_with_rows(insert_sql, inserts);
-}
-
-// DELETEs whose row the DELETE ... RETURNING did not return found none: 404.
-void fail_missing(std::vector<PlannedOperation *> &deleted, const SpiResult &returned)
-{
-    std::unordered_set<std::string> found = keys_in(returned);
-    for (PlannedOperation *operation : deleted) {
-        if (found.count(key_of(*operation)))
-            operation->succeeded = true;
-        else
-            operation->error = not_found(*operation);
-    }
 }
 
 // CREATEs of new ids (a load, say) need no check beyond the primary key: a plain INSERT, tried
@@ -206,9 +121,9 @@ OptimisticAttempts plain_inserts(16);
 // primary key, one row at most, the cheapest scan under any estimate. (`id = ANY ($2)` is not: on a
 // never-analyzed table the planner guesses that it keeps nearly every row and scans all the rows of
 // the type, filtering the ids, once per batch.)
-std::unordered_set<std::string> existing_keys(const std::vector<PlannedOperation *> &created)
+ResourceKeys existing_keys(const std::vector<PlannedOperation *> &created)
 {
-    std::unordered_set<std::string> existing;
+    ResourceKeys existing;
     for (size_t first = 0, end; first < created.size(); first = end) {
         const std::string &type = created[first]->type;
         ArrayBuilder ids(TEXTOID);
@@ -220,7 +135,7 @@ std::unordered_set<std::string> existing_keys(const std::vector<PlannedOperation
             "AND r.id OPERATOR(pg_catalog.=) k.id OFFSET 0) AS r",
             {text_arg(type), ids.argument()});
         for (uint64 row = 0; row < found.count(); ++row)
-            existing.insert(key_at(found, row));
+            existing.insert(resource_key(found.text(row, 1), found.text(row, 2)));
     }
     return existing;
 }
@@ -240,16 +155,7 @@ void insert_created(const std::vector<PlannedOperation *> &created)
 // inserted, not the few it did not.)
 void create_probed(std::vector<PlannedOperation *> &created)
 {
-    std::unordered_set<std::string> existing = existing_keys(created);
-    std::vector<PlannedOperation *> fresh;
-    for (PlannedOperation *operation : created) {
-        if (existing.count(key_of(*operation))) {
-            operation->error = already_exists(*operation);
-        } else {
-            fresh.push_back(operation);
-            operation->succeeded = true;
-        }
-    }
+    std::vector<PlannedOperation *> fresh = decide_creates(created, existing_keys(created));
     if (!fresh.empty())
         insert_created(fresh);
 }
@@ -270,7 +176,6 @@ void apply_independent(std::vector<PlannedOperation> &operations)
             break;
         case Action::Upsert:
             upserts.add(operation.type, operation.id, operation);
-            operation.succeeded = true;
             break;
         case Action::Delete:
             deletes.add_key(operation.type, operation.id);
@@ -279,26 +184,12 @@ void apply_independent(std::vector<PlannedOperation> &operations)
         }
     }
     if (deletes.size())
-        fail_missing(deleted, spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()}));
-    if (!created.empty()) {
-        if (plain_inserts.attempt(created.size(), [&] { insert_created(created); }))
-            for (PlannedOperation *operation : created)
-                operation->succeeded = true;
-        else
-            create_probed(created);
-    }
+        decide_deletes(deleted, keys_in(spi_execute_prepared(delete_rows_sql,
+                                                             {deletes.types.argument(), deletes.ids.argument()})));
+    if (!created.empty() && !plain_inserts.attempt(created.size(), [&] { insert_created(created); }))
+        create_probed(created);
     if (upserts.size())
         run_with_rows(upsert_sql, upserts);
-}
-
-bool keys_are_distinct(const std::vector<PlannedOperation> &operations)
-{
-    std::unordered_set<std::string> seen;
-    seen.reserve(operations.size());
-    for (const PlannedOperation &operation : operations)
-        if (!seen.insert(key_of(operation)).second)
-            return false;
-    return true;
 }
 
 } // namespace
@@ -309,11 +200,8 @@ void apply_resource_batch(std::vector<PlannedOperation> &operations)
         apply_independent(operations);
         return;
     }
-    std::unordered_map<std::string, KeyState> keys;
-    keys.reserve(operations.size());
-    probe_existing(operations, keys);
-    decide_outcomes(operations, keys);
-    write_net_effect(operations, keys);
+    ResourceKeys existing = probe_existing(operations);
+    write_net_effect(decide_resource_batch(operations, existing));
 }
 
 } // namespace pg_bulk::pg

@@ -1,12 +1,12 @@
 // Applying a batch of resource operations with a few set-based statements: one index probe for
-// every key of the batch, the outcome of each operation worked out in order in memory (so
-// 409/404 need no error and no subtransaction), then one DELETE, UPDATE and INSERT for the net
-// effect.
+// every key of the batch, the outcome of each operation worked out in order in memory by the core
+// (core/resource_batch_rules.hpp: 409/404 need no error and no subtransaction), then one DELETE,
+// UPDATE and INSERT for the net effect.
 #pragma once
 
 #include <vector>
 
-#include "pg/batch_plan.hpp"
+#include "core/planned_operation.hpp"
 
 namespace pg_bulk::pg {
 

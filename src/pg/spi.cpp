@@ -136,11 +136,22 @@ Datum SpiResult::binary(uint64 row, int column, bool &null) const
     return value;
 }
 
-bool SpiResult::is_null(uint64 row, int column) const
+int32 SpiResult::int4(uint64 row, int column) const
 {
     bool null = false;
-    binary(row, column, null);
-    return null;
+    return DatumGetInt32(binary(row, column, null));
+}
+
+Oid SpiResult::oid(uint64 row, int column) const
+{
+    bool null = false;
+    return DatumGetObjectId(binary(row, column, null));
+}
+
+bool SpiResult::boolean(uint64 row, int column) const
+{
+    bool null = false;
+    return DatumGetBool(binary(row, column, null));
 }
 
 std::string SpiResult::text(uint64 row, int column) const

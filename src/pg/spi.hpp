@@ -30,8 +30,11 @@ class SpiResult {
 public:
     explicit SpiResult(SPITupleTable *table, uint64 count) : table_(table), count_(count) {}
     uint64 count() const { return count_; }
-    bool is_null(uint64 row, int column) const;
     std::string text(uint64 row, int column) const;
+    // Columns of these types that are never null, read in binary (no text to parse back).
+    int32 int4(uint64 row, int column) const;
+    Oid oid(uint64 row, int column) const;
+    bool boolean(uint64 row, int column) const;
     const Jsonb *jsonb(uint64 row, int column) const;  // detoasted in the current memory context
     Datum binary(uint64 row, int column, bool &null) const;
 

@@ -9,9 +9,9 @@
 #include "pg/identity.hpp"
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
-#include "pg/pattern_engine.hpp"
 #include "pg/pg_call.hpp"
 #include "pg/profile_cache.hpp"
+#include "pg/target_validator.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/task_store.hpp"
@@ -90,14 +90,8 @@ SubmitAnswer validate_and_queue(const Jsonb *request, bool queue, Target target,
 {
     JsonbReader reader;
     JsonNode operations = request_operations(reader.root(request), static_cast<size_t>(max_operations));
-    auto definitions = catalog();
-    PgPatternEngine patterns;
-    ResourceOperationValidator resource_validator(*definitions, patterns, definitions.get());
-    RelationshipOperationValidator relationship_validator(*definitions, *definitions, patterns);
-    const OperationValidator &validator = target == Target::Resources
-                                              ? static_cast<const OperationValidator &>(resource_validator)
-                                              : relationship_validator;
-    auto rejected = validate_operations(operations, validator, check_for_interrupts);
+    TargetValidator validator(target);
+    auto rejected = validate_operations(operations, validator.get(), check_for_interrupts);
     if (!rejected.empty())
         return {rejected_document(operations, rejected), std::nullopt};
     if (!queue)
@@ -135,6 +129,7 @@ Datum run(FunctionCallInfo fcinfo, Mode mode, Target target)
 } // namespace
 } // namespace pg_bulk::pg
 
+using namespace pg_bulk;
 using namespace pg_bulk::pg;
 
 extern "C" {

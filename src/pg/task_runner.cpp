@@ -8,6 +8,7 @@
 #include <iterator>
 #include <string>
 
+#include "pg/batch_plan.hpp"
 #include "pg/identity.hpp"
 #include "pg/ids.hpp"
 #include "pg/jsonb_view.hpp"
@@ -49,7 +50,7 @@ constexpr int32 one_by_one_batch = 50;
 
 struct ClaimedTask {
     std::string bulk_id;
-    bool relationships = false;  // target
+    Target target = Target::Resources;
     Oid submitted_by = InvalidOid;
     Oid writer = InvalidOid;  // the extension's owner, as whom the operations are applied
     int32 operation_count = 0;
@@ -108,12 +109,12 @@ auto in_transaction(Body &&body) -> decltype(body())
 }
 
 // NOTIFY bulk_task, and wake the sessions in bulk.wait, when the transaction ending the task commits.
-void notify_task_end(const std::string &bulk_id, const char *status)
+void notify_task_end(const std::string &bulk_id, Status status)
 {
     announce_task_end_at_commit();
     spi_execute("SELECT pg_catalog.pg_notify('bulk_task', pg_catalog.jsonb_build_object('bulkId', $1::text, "
                 "'status', $2::text)::text)",
-                {text_arg(bulk_id), text_arg(status)});
+                {text_arg(bulk_id), text_arg(status_name(status))});
 }
 
 std::string worker_name()
@@ -133,7 +134,7 @@ void fail_task(const ClaimedTask &task, const std::string &why)
                 "applied_count = operation_count WHERE bulk_id = $1",
                 {text_arg(task.bulk_id)});
     log_task(task.bulk_id, "ERROR", "failed: " + why);
-    notify_task_end(task.bulk_id, "FAILURE");
+    notify_task_end(task.bulk_id, Status::Failure);
 }
 
 // Whether the extension exists in this database. Share-locks the extension object, which DROP
@@ -175,11 +176,11 @@ ClaimedTask task_from_row(const SpiResult &rows, uint64 row)
 {
     ClaimedTask task;
     task.bulk_id = rows.text(row, 1);
-    task.submitted_by = static_cast<Oid>(std::stoul(rows.text(row, 2)));
-    task.operation_count = std::stoi(rows.text(row, 3));
-    task.next = std::stoi(rows.text(row, 4));
-    task.resumed = std::stoi(rows.text(row, 5)) > 0;
-    task.relationships = rows.text(row, 6) == "relationships";
+    task.submitted_by = rows.oid(row, 2);
+    task.operation_count = rows.int4(row, 3);
+    task.next = rows.int4(row, 4);
+    task.resumed = rows.int4(row, 5) > 0;
+    task.target = target_from_name(rows.text(row, 6)).value();
     task.writer = extension_owner();
     return task;
 }
@@ -210,7 +211,7 @@ void add_followers(std::vector<ClaimedTask> &group, const std::string &first_pos
     for (uint64 row = 0; row < rows.count(); ++row) {
         ClaimedTask task = task_from_row(rows, row);
         operations += task.operation_count - task.next;
-        if (task.relationships != group.front().relationships || !is_small(task) || operations > batch_size)
+        if (task.target != group.front().target || !is_small(task) || operations > batch_size)
             break;
         followers.push_back(std::move(task));
     }
@@ -245,7 +246,7 @@ bool claim_next_tasks(std::vector<ClaimedTask> &group)
         if (rows.count() == 0)
             return false;
         ClaimedTask task = task_from_row(rows, 0);
-        int attempts = std::stoi(rows.text(0, 5));
+        int attempts = rows.int4(0, 5);
         if (attempts >= max_attempts) {
             fail_task(task, "the worker was interrupted " + std::to_string(attempts) +
                                 " times while applying this task; giving up");
@@ -276,7 +277,7 @@ void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &op
     as_role(task.writer, [&] {
         applying_task = true;
         try {
-            if (task.relationships)
+            if (task.target == Target::Relationships)
                 apply_relationship_batch(operations, definitions);
             else
                 apply_resource_batch(operations);
@@ -293,7 +294,7 @@ void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &op
 void check_profiles_exist(const ClaimedTask &task, const std::vector<PlannedOperation> &operations,
                           const Catalog &definitions)
 {
-    if (task.relationships)
+    if (task.target == Target::Relationships)
         return;
     for (const PlannedOperation &operation : operations)
         if (!definitions.find(operation.type))
@@ -354,13 +355,13 @@ std::vector<PlannedOperation> plan_batch(const JsonbReader &reader, const Claime
         };
         if (chunk.count() == 0)
             throw missing();
-        int32 chunk_first = std::stoi(chunk.text(0, 1));
+        int32 chunk_first = chunk.int4(0, 1);
         JsonNode operations = reader.root(chunk.jsonb(0, 2));
         int32 chunk_end = chunk_first + static_cast<int32>(operations.size());
         if (chunk_end <= next)  // the chunk ends before operation `next`: the loop could not advance
             throw missing();
         int32 count = std::min(chunk_end, end) - next;
-        auto part = plan_operations(reader, operations, chunk_first, next, count, task.bulk_id);
+        auto part = plan_operations(operations, chunk_first, next, count, task.bulk_id);
         planned.insert(planned.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
         next += count;
     }
@@ -379,11 +380,11 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
                             "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
                           : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
             {text_arg(task.bulk_id)});
-        if (state.count() == 0 || state.text(0, 1) != "PENDING")
+        if (state.count() == 0 || status_from_name(state.text(0, 1)) != Status::Pending)
             return BatchResult::Cancelled;
-        if (state.text(0, 3) == "t")
+        if (state.boolean(0, 3))
             return BatchResult::Paused;
-        task.next = std::stoi(state.text(0, 2));
+        task.next = state.int4(0, 2);
         JsonbReader reader;
         auto planned = plan_batch(reader, task, one_by_one ? one_by_one_batch : batch_size);
         planned.resize(operations_to_take(task, planned.size()));
@@ -438,7 +439,7 @@ void finish_task(const ClaimedTask &task)
                                        {text_arg(task.bulk_id)});
         log_task(task.bulk_id, "INFO",
                  "finished: " + counts.text(0, 1) + " succeeded, " + counts.text(0, 2) + " failed");
-        notify_task_end(task.bulk_id, "SUCCESS");
+        notify_task_end(task.bulk_id, Status::Success);
         return 0;
     });
 }

@@ -7,11 +7,6 @@
 
 namespace pg_bulk::pg {
 
-const char *target_name(Target target)
-{
-    return target == Target::Resources ? "resources" : "relationships";
-}
-
 std::optional<std::string> insert_task(Target target, Oid submitter, const std::optional<std::string> &key,
                                        int32 operation_count)
 {

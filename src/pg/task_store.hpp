@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/json_view.hpp"
+#include "core/task_status.hpp"
 #include "pg/postgres.hpp"
 
 namespace pg_bulk::pg {
@@ -15,9 +16,6 @@ namespace pg_bulk::pg {
 // Operations are stored in chunks so the worker reads a bounded slice per batch, never the whole
 // request at once.
 constexpr size_t operations_per_chunk = 1000;
-
-enum class Target { Resources, Relationships };
-const char *target_name(Target target);
 
 // Inserts a task row. Returns the new bulk id, or, when a task with the same submitter and
 // idempotency key exists already (perhaps committed concurrently), nullopt.

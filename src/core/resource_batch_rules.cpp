@@ -1,0 +1,140 @@
+// The ordered 409 / 404 / UPSERT semantics of a resource batch.
+#include "core/resource_batch_rules.hpp"
+
+#include <unordered_map>
+
+namespace pg_bulk {
+
+namespace {
+
+// What the batch does to one (type, id): known state before, and the state operations leave.
+struct KeyState {
+    bool existed = false;    // before the batch
+    bool exists = false;     // after the operations so far
+    bool recreated = false;  // deleted, then written again within the batch
+    const PlannedOperation *first = nullptr;        // the first operation of the key: names the row
+    const PlannedOperation *last_writer = nullptr;  // the CREATE/UPSERT whose content the row ends with
+};
+
+using KeyStates = std::unordered_map<std::string, KeyState>;
+
+// Works out each operation's outcome in order, as if applied one by one.
+void decide_in_order(std::vector<PlannedOperation> &operations, KeyStates &keys)
+{
+    for (PlannedOperation &operation : operations) {
+        KeyState &state = keys[resource_key(operation)];
+        switch (operation.action) {
+        case Action::Create:
+            if (state.exists) {
+                operation.error = already_exists(operation);
+                continue;
+            }
+            break;
+        case Action::Upsert:
+            break;
+        case Action::Delete:
+            if (!state.exists) {
+                operation.error = not_found(operation);
+                continue;
+            }
+            state.exists = false;
+            state.last_writer = nullptr;
+            continue;
+        }
+        if (!state.exists && state.existed)
+            state.recreated = true;
+        state.exists = true;
+        state.last_writer = &operation;
+    }
+}
+
+// One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave.
+ResourceWrites net_effect(const KeyStates &keys)
+{
+    ResourceWrites writes;
+    for (const auto &entry : keys) {
+        const KeyState &state = entry.second;
+        if (state.existed && (!state.exists || state.recreated))
+            writes.deletes.push_back(state.first);
+        if (!state.last_writer)
+            continue;
+        if (state.existed && !state.recreated)
+            writes.updates.push_back(state.last_writer);
+        else
+            writes.inserts.push_back(state.last_writer);
+    }
+    return writes;
+}
+
+} // namespace
+
+std::string resource_key(std::string_view type, std::string_view id)
+{
+    std::string key(type);
+    key.push_back('\0');
+    key += id;
+    return key;
+}
+
+std::string resource_key(const PlannedOperation &operation)
+{
+    return resource_key(operation.type, operation.id);
+}
+
+bool keys_are_distinct(const std::vector<PlannedOperation> &operations)
+{
+    ResourceKeys seen;
+    seen.reserve(operations.size());
+    for (const PlannedOperation &operation : operations)
+        if (!seen.insert(resource_key(operation)).second)
+            return false;
+    return true;
+}
+
+void decide_deletes(const std::vector<PlannedOperation *> &deletes, const ResourceKeys &deleted)
+{
+    for (PlannedOperation *operation : deletes)
+        if (!deleted.count(resource_key(*operation)))
+            operation->error = not_found(*operation);
+}
+
+std::vector<PlannedOperation *> decide_creates(const std::vector<PlannedOperation *> &creates,
+                                               const ResourceKeys &existing)
+{
+    std::vector<PlannedOperation *> fresh;
+    for (PlannedOperation *operation : creates) {
+        if (existing.count(resource_key(*operation)))
+            operation->error = already_exists(*operation);
+        else
+            fresh.push_back(operation);
+    }
+    return fresh;
+}
+
+std::vector<const PlannedOperation *> first_of_each_key(const std::vector<PlannedOperation> &operations)
+{
+    ResourceKeys seen;
+    seen.reserve(operations.size());
+    std::vector<const PlannedOperation *> firsts;
+    for (const PlannedOperation &operation : operations)
+        if (seen.insert(resource_key(operation)).second)
+            firsts.push_back(&operation);
+    return firsts;
+}
+
+ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, const ResourceKeys &existing)
+{
+    KeyStates keys;
+    keys.reserve(operations.size());
+    for (const PlannedOperation &operation : operations) {
+        auto [it, inserted] = keys.emplace(resource_key(operation), KeyState{});
+        if (!inserted)
+            continue;
+        it->second.first = &operation;
+        it->second.existed = it->second.exists = existing.count(it->first) > 0;
+    }
+    decide_in_order(operations, keys);
+    return net_effect(keys);
+}
+
+} // namespace pg_bulk

@@ -1,0 +1,43 @@
+// The rules of a resource batch (DESIGN §3, §4): given the planned operations and what the probes
+// found stored, each operation's outcome (409, 404, or success, decided in order as if applied one
+// by one) and the rows that bring bulk.resources to the state the operations leave.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "core/planned_operation.hpp"
+
+namespace pg_bulk {
+
+// A (type, id) as one string ("type\0id"), the key of the batch's sets.
+std::string resource_key(std::string_view type, std::string_view id);
+std::string resource_key(const PlannedOperation &operation);
+using ResourceKeys = std::unordered_set<std::string>;
+
+// Whether every (type, id) of the batch is touched by one operation only: the operations are then
+// independent (apply_independent_*), else they need decide_resource_batch.
+bool keys_are_distinct(const std::vector<PlannedOperation> &operations);
+
+// Independent operations. DELETEs: those whose key the DELETE found (`deleted`) succeed, the others
+// are 404. CREATEs: those whose key exists are 409; returns the others, which succeed and are inserted.
+void decide_deletes(const std::vector<PlannedOperation *> &deletes, const ResourceKeys &deleted);
+std::vector<PlannedOperation *> decide_creates(const std::vector<PlannedOperation *> &creates,
+                                               const ResourceKeys &existing);
+
+// Operations whose keys repeat: probed first (the first operation of each key, in request order),
+// then decided against the keys that exist.
+std::vector<const PlannedOperation *> first_of_each_key(const std::vector<PlannedOperation> &operations);
+
+// The net effect: the rows to delete (each named by an operation of its key), and the rows to
+// update and to insert with the content of the operation that last wrote them. A key deleted and
+// written again is deleted and inserted anew.
+struct ResourceWrites {
+    std::vector<const PlannedOperation *> deletes, updates, inserts;
+};
+// Valid while `operations` is.
+ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, const ResourceKeys &existing);
+
+} // namespace pg_bulk
