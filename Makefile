@@ -5,7 +5,7 @@ DATA = sql/pg_bulk--0.1.sql sql/pg_bulk--0.2.sql sql/pg_bulk--0.1--0.2.sql pg_bu
 
 # nlohmann_view.cpp serves the unit tests and the fuzzer only.
 CORE_SOURCES = $(filter-out src/core/nlohmann_view.cpp,$(sort $(wildcard src/core/*.cpp)))
-GLUE_SOURCES = $(sort $(wildcard src/pg/*.cpp))
+GLUE_SOURCES = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SOURCES:.cpp=.o) $(GLUE_SOURCES:.cpp=.o)
 
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -38,4 +38,4 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
+$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp src/pg/*/*.hpp)

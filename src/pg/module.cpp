@@ -1,10 +1,10 @@
 // Library entry: module magic and _PG_init (settings, profile cache invalidation, commit wake-up,
 // submit time, and, when preloaded, the worker's shared memory and registration).
-#include "pg/postgres.hpp"
-#include "pg/profile_cache.hpp"
+#include "pg/bridge/postgres.hpp"
 #include "pg/settings.hpp"
-#include "pg/submit_time.hpp"
-#include "pg/worker_state.hpp"
+#include "pg/store/profile_cache.hpp"
+#include "pg/store/submit_time.hpp"
+#include "pg/worker/worker_state.hpp"
 
 namespace pg_bulk::pg {
 void register_worker();

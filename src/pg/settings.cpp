@@ -4,7 +4,7 @@
 
 #include <climits>
 
-#include "pg/postgres.hpp"
+#include "pg/bridge/postgres.hpp"
 
 extern "C" {
 #include "miscadmin.h"

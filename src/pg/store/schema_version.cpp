@@ -1,0 +1,19 @@
+// Reading which version of the extension's SQL objects a database holds.
+#include "pg/store/schema_version.hpp"
+
+#include "pg/bridge/spi.hpp"
+
+namespace pg_bulk::pg {
+
+InstalledSchema installed_schema;
+
+InstalledSchema read_installed_schema()
+{
+    SpiResult version = spi_execute("SELECT e.extversion FROM pg_catalog.pg_extension e "
+                                    "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
+                                    {});
+    bool at_0_1 = version.count() == 1 && version.text(0, 1) == "0.1";
+    return InstalledSchema{!at_0_1, !at_0_1};
+}
+
+} // namespace pg_bulk::pg

@@ -1,0 +1,72 @@
+// Stamps the tasks a transaction queued with the time of its commit. A commit's own timestamp is not
+// known before it happens, so the tasks' submitted_at is set in the last step before it
+// (XACT_EVENT_PRE_COMMIT): microseconds earlier, and in the same transaction, so no reader or worker
+// ever sees a task without it.
+#include "pg/store/submit_time.hpp"
+
+#include <string>
+#include <vector>
+
+#include "pg/bridge/identity.hpp"
+#include "pg/bridge/pg_call.hpp"
+#include "pg/bridge/spi.hpp"
+#include "pg/bridge/sql_arrays.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "utils/snapmgr.h"
+}
+
+namespace pg_bulk::pg {
+
+namespace {
+
+// The tasks this transaction inserted (a rolled-back savepoint's are simply not found).
+std::vector<std::string> tasks_to_stamp;
+
+void stamp_tasks()
+{
+    spi_connect();
+    pg_call([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+    ArrayBuilder ids(TEXTOID);
+    for (const std::string &bulk_id : tasks_to_stamp)
+        ids.add_text(bulk_id);
+    as_role(extension_owner(), [&] {
+        spi_execute("UPDATE bulk.tasks t SET submitted_at = pg_catalog.clock_timestamp() "
+                    "WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY ($1)",
+                    {ids.argument()});
+    });
+    pg_call([] { PopActiveSnapshot(); });
+    spi_finish();
+}
+
+// A C callback: C++ exceptions end here and are raised as PostgreSQL errors (aborting the commit).
+void on_transaction_event(XactEvent event, void *)
+{
+    if ((event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE) && !tasks_to_stamp.empty()) {
+        PendingError pending;
+        try {
+            stamp_tasks();
+        } catch (...) {
+            capture_exception(pending);
+        }
+        tasks_to_stamp.clear();
+        raise_pending(pending);
+    }
+    if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE)
+        tasks_to_stamp.clear();
+}
+
+} // namespace
+
+void stamp_submitted_at_commit(std::string_view bulk_id)
+{
+    tasks_to_stamp.emplace_back(bulk_id);
+}
+
+void register_submit_time_stamp()
+{
+    RegisterXactCallback(on_transaction_event, nullptr);
+}
+
+} // namespace pg_bulk::pg

@@ -1,0 +1,207 @@
+// Batch apply of resource operations (DESIGN §3, §6).
+#include "pg/worker/resource_batch.hpp"
+
+#include "core/resource_batch_rules.hpp"
+#include "pg/bridge/jsonb_view.hpp"
+#include "pg/bridge/pg_call.hpp"
+#include "pg/bridge/spi.hpp"
+#include "pg/bridge/sql_arrays.hpp"
+#include "pg/bridge/subtransaction.hpp"
+
+namespace pg_bulk::pg {
+
+namespace {
+
+// The (type, id) keys of a probe's result.
+ResourceKeys keys_in(const SpiResult &rows)
+{
+    ResourceKeys keys;
+    keys.reserve(rows.count());
+    for (uint64 row = 0; row < rows.count(); ++row)
+        keys.insert(resource_key(rows.text(row, 1), rows.text(row, 2)));
+    return keys;
+}
+
+// Locks the keys of the batch that already exist and returns them.
+ResourceKeys probe_existing(const std::vector<PlannedOperation> &operations)
+{
+    ArrayBuilder types(TEXTOID), ids(TEXTOID);
+    for (const PlannedOperation *operation : first_of_each_key(operations)) {
+        types.add_text(operation->type);
+        ids.add_text(operation->id);
+    }
+    return keys_in(spi_execute_prepared(
+        "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
+        "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
+        "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
+        "FOR UPDATE OF r) AS r",
+        {types.argument(), ids.argument()}));
+}
+
+// Rows for one set-based statement: unnest($1 type, $2 id, $3 data, $4 contained, $5 meta).
+struct ResourceRows {
+    ArrayBuilder types{TEXTOID}, ids{TEXTOID}, data{JSONBOID}, contained{JSONBOID}, meta{JSONBOID};
+
+    void add_key(std::string_view type, std::string_view id)
+    {
+        types.add_text(type);
+        ids.add_text(id);
+    }
+    void add(std::string_view type, std::string_view id, const PlannedOperation &content)
+    {
+        add_key(type, id);
+        data.add_jsonb(jsonb_copy(*content.data));
+        contained.add_jsonb(content.contained ? jsonb_copy(*content.contained) : nullptr);
+        meta.add_jsonb(content.meta ? jsonb_copy(*content.meta) : nullptr);
+    }
+    size_t size() const { return types.size(); }
+};
+
+constexpr const char *delete_rows_sql =
+    "DELETE FROM bulk.resources r "
+    "USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "
+    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id RETURNING r.type, r.id";
+
+#define RESOURCE_ROWS                                                                                              \
+    "ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "              \
+    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
+    "pg_catalog.unnest($5::pg_catalog.jsonb[])) AS k(type, id, data, contained, meta)"
+
+// The same rows as a select list: unnest() in the target list (ProjectSet) hands each row straight
+// to the INSERT, where ROWS FROM (a function scan) would first copy them all into a tuplestore.
+#define RESOURCE_COLUMNS                                                                                           \
+    "SELECT pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "                  \
+    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
+    "pg_catalog.unnest($5::pg_catalog.jsonb[])"
+
+constexpr const char *insert_sql = "INSERT INTO bulk.resources (type, id, data, contained, meta) " RESOURCE_COLUMNS;
+
+constexpr const char *upsert_sql =
+    "INSERT INTO bulk.resources AS r (type, id, data, contained, meta) " RESOURCE_COLUMNS
+    " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "
+    "meta = excluded.meta, updated_at = pg_catalog.now()";
+
+// The UPDATE joins bulk.resources: planned per call (spi_execute_prepared). The INSERTs' plans cannot
+// depend on the table's size (ON CONFLICT looks rows up through the primary key): planned once.
+SpiResult run_with_rows(const char *sql, const ResourceRows &rows, bool reads_table = false)
+{
+    auto execute = reads_table ? spi_execute_prepared : spi_execute_generic;
+    return execute(sql, {rows.types.argument(), rows.ids.argument(), rows.data.argument(), rows.contained.argument(),
+                         rows.meta.argument()});
+}
+
+// One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave.
+void write_net_effect(const ResourceWrites &writes)
+{
+    ResourceRows deletes, updates, inserts;
+    for (const PlannedOperation *operation : writes.deletes)
+        deletes.add_key(operation->type, operation->id);
+    for (const PlannedOperation *writer : writes.updates)
+        updates.add(writer->type, writer->id, *writer);
+    for (const PlannedOperation *writer : writes.inserts)
+        inserts.add(writer->type, writer->id, *writer);
+    if (deletes.size())
+        spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()});
+    if (updates.size())
+        run_with_rows("UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "
+                      "updated_at = pg_catalog.now() FROM " RESOURCE_ROWS
+                      " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
+                      updates, true);
+    if (inserts.size())
+        run_with_rows(insert_sql, inserts);
+}
+
+// CREATEs of new ids (a load, say) need no check beyond the primary key: a plain INSERT, tried
+// before probing.
+OptimisticAttempts plain_inserts(16);
+
+// The keys of `created` (in key order: each type's ids together) that exist, unlocked: one statement
+// per type, one primary-key lookup per id whatever the table's statistics. The subquery (OFFSET 0
+// keeps it apart) is planned for one id given by the outer row: equality on every column of the
+// primary key, one row at most, the cheapest scan under any estimate. (`id = ANY ($2)` is not: on a
+// never-analyzed table the planner guesses that it keeps nearly every row and scans all the rows of
+// the type, filtering the ids, once per batch.)
+ResourceKeys existing_keys(const std::vector<PlannedOperation *> &created)
+{
+    ResourceKeys existing;
+    for (size_t first = 0, end; first < created.size(); first = end) {
+        const std::string &type = created[first]->type;
+        ArrayBuilder ids(TEXTOID);
+        for (end = first; end < created.size() && created[end]->type == type; ++end)
+            ids.add_text(created[end]->id);
+        SpiResult found = spi_execute_prepared(
+            "SELECT r.type, r.id FROM pg_catalog.unnest($2::pg_catalog.text[]) AS k(id) CROSS JOIN LATERAL "
+            "(SELECT r.type, r.id FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) $1 "
+            "AND r.id OPERATOR(pg_catalog.=) k.id OFFSET 0) AS r",
+            {text_arg(type), ids.argument()});
+        for (uint64 row = 0; row < found.count(); ++row)
+            existing.insert(resource_key(found.text(row, 1), found.text(row, 2)));
+    }
+    return existing;
+}
+
+// Inserts the rows the CREATEs write.
+void insert_created(const std::vector<PlannedOperation *> &created)
+{
+    ResourceRows rows;
+    for (const PlannedOperation *operation : created)
+        rows.add(operation->type, operation->id, *operation);
+    run_with_rows(insert_sql, rows);
+}
+
+// CREATEs of which some ids exist: an unlocked probe finds them (409), a plain INSERT writes the
+// others. A row another session inserts in between makes the INSERT fail, and the batch is redone
+// one operation at a time. (INSERT ... ON CONFLICT DO NOTHING RETURNING would return every row it
+// inserted, not the few it did not.)
+void create_probed(std::vector<PlannedOperation *> &created)
+{
+    std::vector<PlannedOperation *> fresh = decide_creates(created, existing_keys(created));
+    if (!fresh.empty())
+        insert_created(fresh);
+}
+
+// Every key of the batch is touched by one operation only, so the operations are independent and
+// need no locking probe: DELETE ... RETURNING tells which DELETE found no row, INSERT ... ON CONFLICT
+// DO UPDATE writes the UPSERTs, and the CREATEs are a plain INSERT (or probed, see above).
+void apply_independent(std::vector<PlannedOperation> &operations)
+{
+    // The operations are independent: written in key order, for the index's sake.
+    ResourceRows upserts, deletes;
+    std::vector<PlannedOperation *> created, deleted;
+    for (PlannedOperation *pointer : in_key_order(operations)) {
+        PlannedOperation &operation = *pointer;
+        switch (operation.action) {
+        case Action::Create:
+            created.push_back(&operation);
+            break;
+        case Action::Upsert:
+            upserts.add(operation.type, operation.id, operation);
+            break;
+        case Action::Delete:
+            deletes.add_key(operation.type, operation.id);
+            deleted.push_back(&operation);
+            break;
+        }
+    }
+    if (deletes.size())
+        decide_deletes(deleted, keys_in(spi_execute_prepared(delete_rows_sql,
+                                                             {deletes.types.argument(), deletes.ids.argument()})));
+    if (!created.empty() && !plain_inserts.attempt(created.size(), [&] { insert_created(created); }))
+        create_probed(created);
+    if (upserts.size())
+        run_with_rows(upsert_sql, upserts);
+}
+
+} // namespace
+
+void apply_resource_batch(std::vector<PlannedOperation> &operations)
+{
+    if (keys_are_distinct(operations)) {
+        apply_independent(operations);
+        return;
+    }
+    ResourceKeys existing = probe_existing(operations);
+    write_net_effect(decide_resource_batch(operations, existing));
+}
+
+} // namespace pg_bulk::pg

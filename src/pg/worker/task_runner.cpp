@@ -1,0 +1,703 @@
+// The task lifecycle inside the worker: claim, batches, finish, and the bookkeeping that makes a
+// crash neither lose nor repeat an operation (the next operation to apply is stored in the same
+// transaction as the effects and receipts of the operations before it). Consecutive small tasks
+// are applied as a group in one batch transaction (docs/design.md, "Small tasks").
+#include "pg/worker/task_runner.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <string>
+
+#include "pg/bridge/identity.hpp"
+#include "pg/bridge/jsonb_view.hpp"
+#include "pg/bridge/pg_call.hpp"
+#include "pg/bridge/spi.hpp"
+#include "pg/bridge/subtransaction.hpp"
+#include "pg/settings.hpp"
+#include "pg/store/ids.hpp"
+#include "pg/store/profile_cache.hpp"
+#include "pg/store/schema_version.hpp"
+#include "pg/store/task_group_store.hpp"
+#include "pg/store/task_store.hpp"
+#include "pg/triggers/stored_data_guard.hpp"
+#include "pg/worker/batch_plan.hpp"
+#include "pg/worker/relationship_batch.hpp"
+#include "pg/worker/resource_batch.hpp"
+#include "pg/worker/worker_state.hpp"
+
+extern "C" {
+#include "commands/extension.h"
+#include "catalog/pg_extension.h"
+#include "storage/lmgr.h"
+#include "pgstat.h"
+#include "postmaster/interrupt.h"
+#include "storage/latch.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+}
+
+namespace pg_bulk::pg {
+
+volatile sig_atomic_t stop_requested = 0;
+
+namespace {
+
+// A task interrupted this many times (worker crashes while applying it) is failed, so one bad
+// task cannot crash-loop the worker forever.
+constexpr int max_attempts = 5;
+// Operations per transaction when applying one by one (each in a subtransaction): below the 64
+// subtransactions PostgreSQL caches per snapshot.
+constexpr int32 one_by_one_batch = 50;
+
+struct ClaimedTask {
+    std::string bulk_id;
+    Target target = Target::Resources;
+    Oid submitted_by = InvalidOid;
+    Oid writer = InvalidOid;  // the extension's owner, as whom the operations are applied
+    int32 operation_count = 0;
+    int32 next = 0;  // first operation without a final receipt
+    bool resumed = false;  // taken up before without finishing (interrupted): applied alone
+};
+
+// A task of a group with the operations it applies in the group's transaction.
+struct GroupMember {
+    ClaimedTask *task;
+    std::vector<PlannedOperation> operations;
+};
+
+enum class BatchResult { Applied, Cancelled, Paused };
+
+void begin_transaction()
+{
+    pg_call([] {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        PushActiveSnapshot(GetTransactionSnapshot());
+        SPI_connect();
+    });
+}
+
+void commit_transaction()
+{
+    pg_call([] {
+        SPI_finish();
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        pgstat_report_stat(false);
+    });
+}
+
+// Aborts the batch transaction and any subtransaction left open in it.
+void abort_transaction()
+{
+    pg_call([] { AbortOutOfAnyTransaction(); });
+}
+
+// Runs `body` in its own transaction; an exception aborts the transaction and propagates. A PgError
+// survives the abort: it owns its ErrorData outside the transaction's memory (pg_call.hpp).
+template <typename Body>
+auto in_transaction(Body &&body) -> decltype(body())
+{
+    begin_transaction();
+    try {
+        auto result = body();
+        commit_transaction();
+        return result;
+    } catch (...) {
+        abort_transaction();
+        throw;
+    }
+}
+
+// NOTIFY bulk_task, and wake the sessions in bulk.wait, when the transaction ending the task commits.
+void notify_task_end(const std::string &bulk_id, Status status)
+{
+    announce_task_end_at_commit();
+    spi_execute("SELECT pg_catalog.pg_notify('bulk_task', pg_catalog.jsonb_build_object('bulkId', $1::text, "
+                "'status', $2::text)::text)",
+                {text_arg(bulk_id), text_arg(status_name(status))});
+}
+
+std::string worker_name()
+{
+    return "worker pid " + std::to_string(MyProcPid);
+}
+
+// Ends a task that cannot be applied: every operation without a receipt gets FAILURE/INTERNAL.
+void fail_task(const ClaimedTask &task, const std::string &why)
+{
+    if (task.next < task.operation_count)
+        spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, last_seq, status, error) "
+                    "VALUES ($1, $2, $3 - 1, 'FAILURE', pg_catalog.jsonb_build_object('code', 500, 'type', 'INTERNAL', "
+                    "'message', $4::text))",
+                    {text_arg(task.bulk_id), int4_arg(task.next), int4_arg(task.operation_count), text_arg(why)});
+    spi_execute("UPDATE bulk.tasks SET status = 'FAILURE', finished_at = pg_catalog.clock_timestamp(), "
+                "applied_count = operation_count WHERE bulk_id = $1",
+                {text_arg(task.bulk_id)});
+    log_task(task.bulk_id, "ERROR", "failed: " + why);
+    notify_task_end(task.bulk_id, Status::Failure);
+}
+
+// Whether the extension exists in this database. Share-locks the extension object, which DROP
+// EXTENSION locks before any of its tables: a concurrent drop either finished before (absent) or
+// waits for this transaction, and never deadlocks with a batch's table locks.
+bool extension_present()
+{
+    return pg_call([] {
+        Oid extension = get_extension_oid("pg_bulk", true);
+        if (!OidIsValid(extension))
+            return false;
+        LockDatabaseObject(ExtensionRelationId, extension, 0, AccessShareLock);
+        return OidIsValid(get_extension_oid("pg_bulk", true));
+    });
+}
+
+// While a session is cancelling this task, start no new batch: once its transaction ends the task
+// is either CANCELLED or goes on.
+void wait_while_cancelling(const ClaimedTask &task)
+{
+    while (cancel_requested_for(task.bulk_id.c_str()) && !stop_requested) {
+        pg_call([] {
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+            CHECK_FOR_INTERRUPTS();
+        });
+    }
+}
+
+// A task small enough to share a batch transaction with the tasks queued after it. Interrupted
+// tasks are applied alone, so one that crashes the worker is failed by its own attempt count; with
+// the test delay on, tasks are applied alone so that tests can stop them between operations.
+bool is_small(const ClaimedTask &task)
+{
+    return apply_delay_ms <= 0 && !task.resumed && task.operation_count - task.next <= batch_size;
+}
+
+ClaimedTask task_from_row(const SpiResult &rows, uint64 row)
+{
+    ClaimedTask task;
+    task.bulk_id = rows.text(row, 1);
+    task.submitted_by = rows.oid(row, 2);
+    task.operation_count = rows.int4(row, 3);
+    task.next = rows.int4(row, 4);
+    task.resumed = rows.int4(row, 5) > 0;
+    task.target = target_from_name(rows.text(row, 6)).value();
+    task.writer = extension_owner();
+    return task;
+}
+
+// The pending tasks queued right after position `after`, not paused, in queue order.
+SpiResult pending_tasks_after(const std::string &after, int32 limit)
+{
+    return spi_execute(
+        installed_schema.pauses
+            ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
+              "FROM bulk.tasks WHERE status = 'PENDING' AND queue_position > $1::pg_catalog.int8 AND paused_at IS NULL "
+              "ORDER BY queue_position LIMIT $2"
+            : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
+              "FROM bulk.tasks WHERE status = 'PENDING' AND queue_position > $1::pg_catalog.int8 "
+              "ORDER BY queue_position LIMIT $2",
+        {text_arg(after), int4_arg(limit)});
+}
+
+// Adds to the group the small tasks queued right after its first one, of the same target, while the
+// group holds at most pg_bulk.batch_size operations; they stop at the first task that does not fit,
+// so the group is a run of consecutive tasks. Takes them up (set-based); a task cancelled meanwhile
+// is left out.
+void add_followers(std::vector<ClaimedTask> &group, const std::string &first_position)
+{
+    int32 operations = group.front().operation_count - group.front().next;
+    SpiResult rows = pending_tasks_after(first_position, batch_size);
+    std::vector<ClaimedTask> followers;
+    for (uint64 row = 0; row < rows.count(); ++row) {
+        ClaimedTask task = task_from_row(rows, row);
+        operations += task.operation_count - task.next;
+        if (task.target != group.front().target || !is_small(task) || operations > batch_size)
+            break;
+        followers.push_back(std::move(task));
+    }
+    if (followers.empty())
+        return;
+    std::vector<std::string> ids;
+    for (const ClaimedTask &task : followers)
+        ids.push_back(task.bulk_id);
+    std::vector<std::string> started = start_group_tasks(ids, worker_name());
+    for (ClaimedTask &task : followers)
+        if (std::find(started.begin(), started.end(), task.bulk_id) != started.end())
+            group.push_back(std::move(task));
+}
+
+// Takes the oldest pending task that is not paused, counting this attempt, and when it is small the
+// small tasks queued right after it. Returns false when there is none (or the task had to be failed
+// for too many attempts).
+bool claim_next_tasks(std::vector<ClaimedTask> &group)
+{
+    return in_transaction([&] {
+        if (!extension_present())
+            return false;
+        installed_schema = read_installed_schema();
+        SpiResult rows = spi_execute(
+            installed_schema.pauses
+                ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
+                  "queue_position FROM bulk.tasks WHERE status = 'PENDING' AND paused_at IS NULL "
+                  "AND NOT EXISTS (SELECT FROM bulk.global_pause) ORDER BY queue_position LIMIT 1 FOR UPDATE"
+                : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
+                  "queue_position FROM bulk.tasks WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
+            {});
+        if (rows.count() == 0)
+            return false;
+        ClaimedTask task = task_from_row(rows, 0);
+        int attempts = rows.int4(0, 5);
+        if (attempts >= max_attempts) {
+            fail_task(task, "the worker was interrupted " + std::to_string(attempts) +
+                                " times while applying this task; giving up");
+            return false;
+        }
+        spi_execute("UPDATE bulk.tasks SET attempts = attempts + 1, "
+                    "started_at = coalesce(started_at, pg_catalog.clock_timestamp()) WHERE bulk_id = $1",
+                    {text_arg(task.bulk_id)});
+        if (attempts > 0)
+            log_task(task.bulk_id, "WARNING",
+                     "resumed at operation " + std::to_string(task.next) + " by " + worker_name() +
+                         " after an interruption (attempt " + std::to_string(attempts + 1) + ")");
+        else if (task.next > 0)
+            log_task(task.bulk_id, "INFO", "resumed at operation " + std::to_string(task.next) + " by " + worker_name());
+        else
+            log_task(task.bulk_id, "INFO", "picked up by " + worker_name());
+        group.push_back(std::move(task));
+        if (is_small(group.front()))
+            add_followers(group, rows.text(0, 7));
+        return true;
+    });
+}
+
+// The operations' effects, written as the extension's owner: no other role holds a write privilege on
+// the stored tables (the submitter's right to submit is checked per batch, FORBIDDEN otherwise).
+void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
+{
+    as_role(task.writer, [&] {
+        while_applying_task([&] {
+            if (task.target == Target::Relationships)
+                apply_relationship_batch(operations, definitions);
+            else
+                apply_resource_batch(operations);
+        });
+    });
+}
+
+// A task whose resource type is no longer defined cannot go on (relationship batches check their
+// definitions themselves).
+void check_profiles_exist(const ClaimedTask &task, const std::vector<PlannedOperation> &operations,
+                          const Catalog &definitions)
+{
+    if (task.target == Target::Relationships)
+        return;
+    for (const PlannedOperation &operation : operations)
+        if (!definitions.find(operation.type))
+            throw TaskCannotContinue("profile '" + operation.type + "' was dropped");
+}
+
+// One operation per subtransaction: a failing operation undoes only itself.
+void apply_one_by_one(const ClaimedTask &task, std::vector<PlannedOperation> &operations, const Catalog &definitions)
+{
+    for (PlannedOperation &operation : operations) {
+        std::vector<PlannedOperation> one(1, operation);
+        if (auto failure = in_subtransaction([&] { apply_operations(task, one, definitions); }))
+            operation.error = error_from_postgres(operation, *failure->data());
+        else
+            operation = one.front();
+    }
+}
+
+// The submitter may no longer submit: the operations get FORBIDDEN receipts and no effect.
+void forbid(std::vector<PlannedOperation> &operations)
+{
+    for (PlannedOperation &operation : operations)
+        operation.error = OperationError{ErrorType::Forbidden, "the role that submitted this task no longer exists or "
+                                                               "is no longer a member of bulk_writer"};
+}
+
+// How many of the planned operations to apply now: all, unless the test delay is on, in which
+// case a stop or cancel request is honoured after the operation in flight.
+size_t operations_to_take(const ClaimedTask &task, size_t planned)
+{
+    if (apply_delay_ms <= 0)
+        return planned;
+    for (size_t i = 0; i < planned; ++i) {
+        if (i > 0 && (stop_requested || cancel_requested_for(task.bulk_id.c_str())))
+            return i;
+        pg_call([] {
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, apply_delay_ms,
+                            PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+        });
+    }
+    return planned;
+}
+
+// Reads the next `limit` operations of `task` (at most), from as many stored chunks as they span.
+// The chunks stay detoasted in the batch transaction's memory, where the planned operations point.
+std::vector<PlannedOperation> plan_batch(const JsonbReader &reader, const ClaimedTask &task, int32 limit)
+{
+    std::vector<PlannedOperation> planned;
+    int32 end = std::min(task.operation_count, task.next + limit);
+    for (int32 next = task.next; next < end;) {
+        SpiResult chunk = spi_execute_prepared(
+            "SELECT first_operation, operations FROM bulk.task_operations WHERE bulk_id = $1 AND first_operation <= $2 "
+            "ORDER BY first_operation DESC LIMIT 1",
+            {text_arg(task.bulk_id), int4_arg(next)});
+        auto missing = [&] {
+            return TaskCannotContinue("its stored operations from " + std::to_string(next) + " on are missing");
+        };
+        if (chunk.count() == 0)
+            throw missing();
+        int32 chunk_first = chunk.int4(0, 1);
+        JsonNode operations = reader.root(chunk.jsonb(0, 2));
+        int32 chunk_end = chunk_first + static_cast<int32>(operations.size());
+        if (chunk_end <= next)  // the chunk ends before operation `next`: the loop could not advance
+            throw missing();
+        int32 count = std::min(chunk_end, end) - next;
+        auto part = plan_operations(operations, chunk_first, next, count, task.bulk_id);
+        planned.insert(planned.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        next += count;
+    }
+    return planned;
+}
+
+// Applies the next batch of `task`. `one_by_one` after the set-based attempt of this batch failed.
+BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
+{
+    wait_while_cancelling(task);
+    return in_transaction([&] {
+        if (!extension_present())
+            return BatchResult::Cancelled;
+        SpiResult state = spi_execute_prepared(
+            installed_schema.pauses ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
+                            "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
+                          : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
+            {text_arg(task.bulk_id)});
+        if (state.count() == 0 || status_from_name(state.text(0, 1)) != Status::Pending)
+            return BatchResult::Cancelled;
+        if (state.boolean(0, 3))
+            return BatchResult::Paused;
+        task.next = state.int4(0, 2);
+        JsonbReader reader;
+        auto planned = plan_batch(reader, task, one_by_one ? one_by_one_batch : batch_size);
+        planned.resize(operations_to_take(task, planned.size()));
+        if (planned.empty())
+            return BatchResult::Applied;
+        auto definitions = catalog();
+        check_profiles_exist(task, planned, *definitions);
+        if (!may_write(task.submitted_by)) {
+            forbid(planned);
+        } else if (one_by_one) {
+            apply_one_by_one(task, planned, *definitions);
+        } else {
+            apply_operations(task, planned, *definitions);
+        }
+        insert_receipts(task.bulk_id, planned);
+        int32 applied = task.next + static_cast<int32>(planned.size());
+        spi_execute_prepared("UPDATE bulk.tasks SET applied_count = $2 WHERE bulk_id = $1",
+                             {text_arg(task.bulk_id), int4_arg(applied)});
+        int32 total = task.operation_count;
+        if (total > batch_size && (applied * 10 / total) > (task.next * 10 / total) && applied < total)
+            log_task(task.bulk_id, "INFO",
+                     "progress: " + std::to_string(applied) + " of " + std::to_string(total) + " operations applied");
+        task.next = applied;
+        return BatchResult::Applied;
+    });
+}
+
+BatchResult apply_batch_with_fallback(ClaimedTask &task)
+{
+    try {
+        return apply_next_batch(task, false);
+    } catch (const PgError &error) {
+        // A concurrent writer or an unexpected row: redo these operations one by one, so only the
+        // failing one fails.
+        ereport(LOG, (errmsg("pg_bulk: task %s: applying operations one by one from %d: %s", task.bulk_id.c_str(),
+                             task.next, error.data()->message)));
+        return apply_next_batch(task, true);
+    }
+}
+
+void finish_task(const ClaimedTask &task)
+{
+    in_transaction([&] {
+        SpiResult ended = spi_execute("UPDATE bulk.tasks SET status = 'SUCCESS', finished_at = pg_catalog.clock_timestamp() "
+                                      "WHERE bulk_id = $1 AND status = 'PENDING' RETURNING 1",
+                                      {text_arg(task.bulk_id)});
+        if (ended.count() == 0)
+            return 0;
+        SpiResult counts = spi_execute("SELECT coalesce(sum(last_seq - seq + 1) FILTER (WHERE status = 'SUCCESS'), 0), "
+                                       "coalesce(sum(last_seq - seq + 1) FILTER (WHERE status = 'FAILURE'), 0) "
+                                       "FROM bulk.operation_results WHERE bulk_id = $1",
+                                       {text_arg(task.bulk_id)});
+        log_task(task.bulk_id, "INFO",
+                 "finished: " + counts.text(0, 1) + " succeeded, " + counts.text(0, 2) + " failed");
+        notify_task_end(task.bulk_id, Status::Success);
+        return 0;
+    });
+}
+
+// The worker stops (SIGTERM) or pauses (pg_bulk.enabled = off) between operations: this attempt
+// does not count as an interruption.
+void leave_task(const ClaimedTask &task, const std::string &why)
+{
+    in_transaction([&] {
+        spi_execute("UPDATE bulk.tasks SET attempts = greatest(attempts - 1, 0) WHERE bulk_id = $1",
+                    {text_arg(task.bulk_id)});
+        log_task(task.bulk_id, "INFO", why + " after operation " + std::to_string(task.next) + "; it resumes later");
+        return 0;
+    });
+}
+
+bool reload_settings_if_asked()
+{
+    if (ConfigReloadPending) {
+        ConfigReloadPending = false;
+        pg_call([] { ProcessConfigFile(PGC_SIGHUP); });
+        publish_paused(!worker_enabled);
+    }
+    return worker_enabled;
+}
+
+// Applies a claimed task batch by batch until it ends, the worker is asked to stop, or it is paused.
+RunResult run_claimed_task(ClaimedTask &task)
+{
+    publish_progress(task.bulk_id.c_str(), 0);
+    int64 applied_here = 0;
+    while (task.next < task.operation_count) {
+        if (stop_requested) {
+            leave_task(task, "worker stopping (SIGTERM)");
+            return RunResult::Stopped;
+        }
+        if (!reload_settings_if_asked()) {
+            leave_task(task, "paused (pg_bulk.enabled = off)");
+            publish_progress("", 0);
+            return RunResult::Stopped;
+        }
+        int32 before = task.next;
+        BatchResult result;
+        try {
+            result = apply_batch_with_fallback(task);
+        } catch (const TaskCannotContinue &reason) {
+            in_transaction([&] {
+                fail_task(task, reason.what());
+                return 0;
+            });
+            publish_progress("", 0);
+            return RunResult::Finished;
+        }
+        if (result == BatchResult::Cancelled) {
+            publish_progress("", 0);
+            return RunResult::Finished;
+        }
+        if (result == BatchResult::Paused) {
+            leave_task(task, "paused (bulk.pause)");
+            publish_progress("", 0);
+            return RunResult::Stopped;
+        }
+        applied_here += task.next - before;
+        publish_progress(task.bulk_id.c_str(), applied_here);
+    }
+    finish_task(task);
+    publish_progress("", 0);
+    return RunResult::Finished;
+}
+
+std::vector<std::string> bulk_ids_of(const std::vector<ClaimedTask *> &tasks)
+{
+    std::vector<std::string> ids;
+    for (const ClaimedTask *task : tasks)
+        ids.push_back(task->bulk_id);
+    return ids;
+}
+
+// Leaves tasks of a group for later (SIGTERM, pg_bulk.enabled = off, bulk.pause): in the current
+// transaction.
+void leave_tasks(const std::vector<ClaimedTask *> &tasks, const std::string &why)
+{
+    if (tasks.empty())
+        return;
+    std::vector<int32> next_operations;
+    for (const ClaimedTask *task : tasks)
+        next_operations.push_back(task->next);
+    leave_group_tasks(bulk_ids_of(tasks), next_operations, why);
+}
+
+// Locks the group's tasks in queue order and reads where each stands: a task cancelled since the
+// claim is dropped (its end was the cancel's), a paused one is left for later; the others are
+// returned, in queue order, with their next operation.
+std::vector<ClaimedTask *> lock_group(std::vector<ClaimedTask> &group)
+{
+    std::vector<std::string> ids;
+    for (const ClaimedTask &task : group)
+        ids.push_back(task.bulk_id);
+    SpiResult rows = lock_group_tasks(ids, installed_schema.pauses);
+    std::vector<ClaimedTask *> live, paused;
+    size_t member = 0;
+    for (uint64 row = 0; row < rows.count(); ++row) {
+        while (group[member].bulk_id != rows.text(row, 1))
+            ++member;
+        ClaimedTask &task = group[member];
+        if (rows.text(row, 2) != "PENDING")
+            continue;
+        task.next = std::stoi(rows.text(row, 3));
+        (rows.text(row, 4) == "t" ? paused : live).push_back(&task);
+    }
+    leave_tasks(paused, "paused (bulk.pause)");
+    return live;
+}
+
+// Reads each task's remaining operations. A resource task whose profile was dropped fails alone.
+std::vector<GroupMember> plan_group(const JsonbReader &reader, const std::vector<ClaimedTask *> &tasks,
+                                    const Catalog &definitions)
+{
+    std::vector<GroupMember> members;
+    for (ClaimedTask *task : tasks) {
+        GroupMember member{task, plan_batch(reader, *task, task->operation_count - task->next)};
+        try {
+            check_profiles_exist(*task, member.operations, definitions);
+        } catch (const TaskCannotContinue &reason) {
+            fail_task(*task, reason.what());
+            continue;
+        }
+        members.push_back(std::move(member));
+    }
+    return members;
+}
+
+// Applies the operations of the members whose submitters may still submit as one batch, in queue
+// order (FORBIDDEN for the others, decided per task); each operation keeps its outcome in its member.
+void apply_group_operations(std::vector<GroupMember> &members, const Catalog &definitions)
+{
+    std::vector<PlannedOperation> batch;
+    std::vector<GroupMember *> applied;
+    for (GroupMember &member : members) {
+        if (!may_write(member.task->submitted_by)) {
+            forbid(member.operations);
+            continue;
+        }
+        applied.push_back(&member);
+        std::move(member.operations.begin(), member.operations.end(), std::back_inserter(batch));
+    }
+    if (!batch.empty())
+        apply_operations(*applied.front()->task, batch, definitions);
+    auto outcome = batch.begin();
+    for (GroupMember *member : applied)
+        for (PlannedOperation &operation : member->operations)
+            operation = std::move(*outcome++);
+}
+
+// One transaction for the whole group: effects, each task's receipts, and the end of every task.
+void apply_group(std::vector<ClaimedTask> &group)
+{
+    in_transaction([&] {
+        if (!extension_present())
+            return 0;
+        std::vector<ClaimedTask *> live = lock_group(group);
+        JsonbReader reader;
+        auto definitions = catalog();
+        std::vector<GroupMember> members = plan_group(reader, live, *definitions);
+        apply_group_operations(members, *definitions);
+        std::vector<std::string> ended;
+        for (const GroupMember &member : members) {
+            insert_receipts(member.task->bulk_id, member.operations);
+            ended.push_back(member.task->bulk_id);
+        }
+        finish_group_tasks(ended);
+        return 0;
+    });
+}
+
+// After the group's batch failed: its tasks one at a time, each with the one-by-one fallback of a
+// failing batch. A stop or pause of the worker leaves the tasks not yet run.
+RunResult run_tasks_one_at_a_time(std::vector<ClaimedTask> &group, const char *why)
+{
+    ereport(LOG, (errmsg("pg_bulk: a group of %zu tasks from task %s: applying them one at a time: %s", group.size(),
+                         group.front().bulk_id.c_str(), why)));
+    for (size_t i = 0; i < group.size(); ++i) {
+        if (run_claimed_task(group[i]) == RunResult::Stopped && (stop_requested || !worker_enabled)) {
+            std::vector<ClaimedTask *> rest;
+            for (size_t j = i + 1; j < group.size(); ++j)
+                rest.push_back(&group[j]);
+            in_transaction([&] {
+                leave_tasks(rest, stop_requested ? "worker stopping (SIGTERM)" : "paused (pg_bulk.enabled = off)");
+                return 0;
+            });
+            return RunResult::Stopped;
+        }
+    }
+    return RunResult::Finished;
+}
+
+// The worker stops or pauses before applying a claimed group.
+RunResult leave_group(std::vector<ClaimedTask> &group, const std::string &why)
+{
+    std::vector<ClaimedTask *> tasks;
+    for (ClaimedTask &task : group)
+        tasks.push_back(&task);
+    in_transaction([&] {
+        leave_tasks(tasks, why);
+        return 0;
+    });
+    return RunResult::Stopped;
+}
+
+// Applies a group of consecutive small tasks in one batch transaction; when that fails, its tasks
+// one at a time.
+RunResult run_group(std::vector<ClaimedTask> &group)
+{
+    publish_progress(group.front().bulk_id.c_str(), 0);
+    if (stop_requested)
+        return leave_group(group, "worker stopping (SIGTERM)");
+    if (!reload_settings_if_asked()) {
+        leave_group(group, "paused (pg_bulk.enabled = off)");
+        publish_progress("", 0);
+        return RunResult::Stopped;
+    }
+    for (const ClaimedTask &task : group)
+        wait_while_cancelling(task);
+    try {
+        apply_group(group);
+    } catch (const PgError &error) {
+        return run_tasks_one_at_a_time(group, error.data()->message);
+    } catch (const TaskCannotContinue &reason) {
+        return run_tasks_one_at_a_time(group, reason.what());
+    }
+    publish_progress("", 0);
+    return RunResult::Finished;
+}
+
+} // namespace
+
+RunResult run_next_task()
+{
+    std::vector<ClaimedTask> group;
+    if (!claim_next_tasks(group))
+        return RunResult::NoTask;
+    if (!is_small(group.front()))
+        return run_claimed_task(group.front());
+    return run_group(group);
+}
+
+void purge_finished_tasks()
+{
+    in_transaction([&] {
+        if (!extension_present())
+            return 0;
+        spi_execute("WITH purged AS (DELETE FROM bulk.tasks WHERE status <> 'PENDING' "
+                    "AND finished_at < pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) "
+                    "pg_catalog.make_interval(secs => $1) RETURNING bulk_id) "
+                    "DELETE FROM bulk.operation_results r USING purged p WHERE r.bulk_id OPERATOR(pg_catalog.=) p.bulk_id",
+                    {int4_arg(task_retention_s)});
+        spi_execute("DELETE FROM bulk.loads l WHERE l.loaded_at < pg_catalog.clock_timestamp() "
+                    "OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1) "
+                    "AND NOT EXISTS (SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY (l.bulk_ids))",
+                    {int4_arg(task_retention_s)});
+        return 0;
+    });
+}
+
+} // namespace pg_bulk::pg
