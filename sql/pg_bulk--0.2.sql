@@ -511,7 +511,7 @@ BEGIN
 END
 $$;
 
--- queueSeconds counts from submitted_at, the submitting transaction's commit (src/pg/submit_time.cpp).
+-- queueSeconds counts from submitted_at, the submitting transaction's commit (src/pg/store/submit_time.cpp).
 CREATE FUNCTION bulk.metrics(bulk_id text) RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -817,7 +817,7 @@ $$;
 -- another connection. The rows of a dump were checked when they were first written, so a superuser's
 -- COPY into these tables (what pg_restore and a plain dump send) runs with session_replication_role =
 -- replica: no triggers, no foreign-key checks, for that statement only. Every other write is checked
--- as usual (src/pg/restore_copy.cpp).
+-- as usual (src/pg/triggers/restore_copy.cpp).
 CREATE FUNCTION bulk._restore_copy_begins() RETURNS trigger
     AS 'MODULE_PATHNAME', 'bulk_restore_copy_begins' LANGUAGE C;
 -- Back to origin after the COPY (ENABLE ALWAYS: it fires in replica mode too).
