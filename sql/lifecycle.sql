@@ -161,5 +161,11 @@ ALTER SYSTEM RESET pg_bulk.poll_interval;
 ALTER SYSTEM RESET pg_bulk.enabled;
 SELECT pg_reload_conf();
 SELECT pg_temp.wait_until('EXISTS (SELECT FROM bulk.workers WHERE paused)') AS worker_paused;
+-- A transaction that submits and then drops the extension commits (nothing is left to stamp).
+BEGIN;
+SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "office", "id": "o1"}}]}')
+       ->> 'status' AS submitted_before_drop;
 DROP EXTENSION pg_bulk CASCADE;
+COMMIT;
+SELECT count(*) AS extensions_left FROM pg_extension WHERE extname = 'pg_bulk';
 DROP ROLE regress_lifecycle_admin, regress_lifecycle_writer;

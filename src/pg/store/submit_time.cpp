@@ -14,6 +14,8 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 }
 
@@ -24,8 +26,19 @@ namespace {
 // The tasks this transaction inserted (a rolled-back savepoint's are simply not found).
 std::vector<std::string> tasks_to_stamp;
 
+// Whether bulk.tasks exists: the transaction may have dropped the extension after submitting.
+bool tasks_table_exists()
+{
+    return pg_call([] {
+        Oid schema = get_namespace_oid("bulk", true);
+        return OidIsValid(schema) && OidIsValid(get_relname_relid("tasks", schema));
+    });
+}
+
 void stamp_tasks()
 {
+    if (!tasks_table_exists())
+        return;
     spi_connect();
     pg_call([] { PushActiveSnapshot(GetTransactionSnapshot()); });
     ArrayBuilder ids(TEXTOID);
