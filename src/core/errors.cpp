@@ -23,9 +23,12 @@ const char *error_type_name(ErrorType type)
 
 std::optional<ErrorType> error_type_from_name(std::string_view name)
 {
-    for (int i = 0; i <= static_cast<int>(ErrorType::Internal); ++i)
-        if (name == error_type_name(static_cast<ErrorType>(i)))
-            return static_cast<ErrorType>(i);
+    for (ErrorType type : {ErrorType::InvalidRequest, ErrorType::UnknownType, ErrorType::InvalidProperty,
+                           ErrorType::MissingRequired, ErrorType::InvalidValue, ErrorType::InvalidContained,
+                           ErrorType::AlreadyExists, ErrorType::NotFound, ErrorType::CardinalityViolation,
+                           ErrorType::Forbidden, ErrorType::Internal})
+        if (name == error_type_name(type))
+            return type;
     return std::nullopt;
 }
 

@@ -3,6 +3,7 @@
 #include "pg/bridge/identity.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
+#include "pg/store/task_store.hpp"
 
 using namespace pg_bulk::pg;
 
@@ -22,7 +23,7 @@ Datum bulk_cancel_visible_task(PG_FUNCTION_ARGS)
         SpiResult visible = spi_execute("SELECT 1 FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) $1",
                                         {text_arg(bulk_id)});
         if (visible.count() == 0)
-            throw SqlError(ERRCODE_NO_DATA_FOUND, "bulk task " + pg_bulk::quote_excerpt(bulk_id) + " does not exist");
+            throw unknown_task(bulk_id);
         as_role(extension_owner(), [&] { spi_execute("SELECT bulk._cancel_task($1)", {text_arg(bulk_id)}); });
         spi_finish();
         return Datum(0);

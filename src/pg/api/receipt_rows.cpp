@@ -3,7 +3,6 @@
 // tuplestore (the materialize protocol): memory holds one chunk and one batch of runs, and the
 // tuplestore spills to disk past work_mem when a one-task call returns a million rows.
 #include <algorithm>
-#include <array>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -12,6 +11,7 @@
 
 #include "core/json_text.hpp"
 #include "pg/bridge/pg_call.hpp"
+#include "core/task_status.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
 #include "pg/store/receipt_walk.hpp"
@@ -21,7 +21,6 @@ namespace pg_bulk::pg {
 namespace {
 
 constexpr int32 max_rows_limit = 100000;
-constexpr std::array<std::string_view, 4> receipt_statuses = {"PENDING", "SUCCESS", "FAILURE", "CANCELLED"};
 
 // What a call asks for, its arguments checked.
 struct ReceiptsRequest {
@@ -37,22 +36,6 @@ std::string text_of(const text *value)
     return std::string(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
 }
 
-// The elements of a text[] argument; `name` for the message about a NULL element.
-std::vector<std::string> text_elements(ArrayType *array, const char *name)
-{
-    Datum *values = nullptr;
-    bool *nulls = nullptr;
-    int count = 0;
-    pg_call([&] { deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &values, &nulls, &count); });
-    std::vector<std::string> elements;
-    for (int i = 0; i < count; ++i) {
-        if (nulls[i])
-            throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, std::string(name) + " must not contain NULL");
-        elements.push_back(text_of(reinterpret_cast<const text *>(DatumGetPointer(values[i]))));
-    }
-    return elements;
-}
-
 std::vector<std::string> distinct_in_order(const std::vector<std::string> &ids)
 {
     std::unordered_set<std::string> seen;
@@ -66,7 +49,7 @@ std::vector<std::string> distinct_in_order(const std::vector<std::string> &ids)
 std::vector<std::string> checked_statuses(const std::vector<std::string> &statuses)
 {
     for (const std::string &status : statuses)
-        if (std::find(receipt_statuses.begin(), receipt_statuses.end(), status) == receipt_statuses.end())
+        if (!status_from_name(status))
             throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
                            "unknown receipt status " + quote_excerpt(status) +
                                ": expected PENDING, SUCCESS, FAILURE or CANCELLED");
@@ -98,9 +81,9 @@ ReceiptsRequest paged_request(FunctionCallInfo fcinfo)
     request.max_rows = PG_GETARG_INT32(4);
     if (!PG_ARGISNULL(1))
         request.selection.statuses =
-            checked_statuses(text_elements(pg_call([&] { return PG_GETARG_ARRAYTYPE_P(1); }), "statuses"));
+            checked_statuses(text_array_elements(pg_call([&] { return PG_GETARG_ARRAYTYPE_P(1); }), "statuses"));
     request.bulk_ids =
-        distinct_in_order(text_elements(pg_call([&] { return PG_GETARG_ARRAYTYPE_P(0); }), "bulk_ids"));
+        distinct_in_order(text_array_elements(pg_call([&] { return PG_GETARG_ARRAYTYPE_P(0); }), "bulk_ids"));
     if (PG_ARGISNULL(2) != PG_ARGISNULL(3))
         throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
                        "after_bulk_id and after_seq go together: give both or neither");

@@ -30,12 +30,7 @@ namespace {
 std::vector<std::string> read_filter(ArrayType *requested)
 {
     std::set<std::string> kinds;
-    Datum *values = nullptr;
-    bool *nulls = nullptr;
-    int count = 0;
-    pg_call([&] { deconstruct_array(requested, TEXTOID, -1, false, TYPALIGN_INT, &values, &nulls, &count); });
-    for (int i = 0; i < count; ++i) {
-        std::string kind = nulls[i] ? "" : std::string(text_to_cstring(DatumGetTextPP(values[i])));
+    for (const std::string &kind : text_array_elements(requested, "error_types")) {
         if (kind != "CANCELLED" && !error_type_from_name(kind))
             throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
                            "bulk.retry: unknown error type " + quote_excerpt(kind) +
@@ -62,7 +57,7 @@ std::string filter_key(const std::optional<std::vector<std::string>> &kinds)
 struct Original {
     std::string bulk_id;
     std::string status;
-    std::string target;
+    Target target;
     Oid submitted_by;
 };
 
@@ -73,8 +68,8 @@ Original visible_task(const std::string &bulk_id)
                                  "WHERE t.bulk_id OPERATOR(pg_catalog.=) $1",
                                  {text_arg(bulk_id)});
     if (rows.count() == 0)
-        throw SqlError(ERRCODE_NO_DATA_FOUND, "bulk task " + quote_excerpt(bulk_id) + " does not exist");
-    return {bulk_id, rows.text(0, 1), rows.text(0, 2), static_cast<Oid>(std::stoul(rows.text(0, 3)))};
+        throw unknown_task(bulk_id);
+    return {bulk_id, rows.text(0, 1), target_from_name(rows.text(0, 2)).value(), rows.oid(0, 3)};
 }
 
 // The request of the retry: the original's operations whose receipts match the filter, in order; a
@@ -153,8 +148,8 @@ std::string retry(const std::string &bulk_id, const std::optional<std::vector<st
                            "bulk task " + quote_excerpt(bulk_id) + " has no " +
                                (kinds ? "operation ending " + filter : std::string("FAILURE or CANCELLED operation")) +
                                " to retry");
-        Target target = original.target == "resources" ? Target::Resources : Target::Relationships;
-        SubmitAnswer submitted = validate_and_queue(request.jsonb(0, 1), true, target, std::nullopt, original.submitted_by);
+        SubmitAnswer submitted =
+            validate_and_queue(request.jsonb(0, 1), true, original.target, std::nullopt, original.submitted_by);
         if (!submitted.bulk_id) {  // REJECTED: the profiles changed since the original was accepted
             answer = submitted.document;
             return;

@@ -5,19 +5,29 @@
 #include "pg/bridge/spi.hpp"
 
 extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 }
 
 namespace pg_bulk::pg {
 
+// The owner of bulk.tasks, read from the relation cache (no SPI): the workers and submit ask for it
+// per claim and per submit.
 Oid extension_owner()
 {
-    SpiResult rows = spi_execute(
-        "SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) 'bulk.tasks'::pg_catalog.regclass",
-        {});
-    return static_cast<Oid>(std::stoul(rows.text(0, 1)));
+    return pg_call([] {
+        Oid tasks = get_relname_relid("tasks", get_namespace_oid("bulk", false));
+        HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(tasks));
+        if (!HeapTupleIsValid(tuple))
+            elog(ERROR, "pg_bulk: bulk.tasks not found");
+        Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+        ReleaseSysCache(tuple);
+        return owner;
+    });
 }
 
 bool may_write(Oid role)

@@ -66,4 +66,21 @@ SpiArg ArrayBuilder::argument() const
     return SpiArg{array_type, PointerGetDatum(array), false};
 }
 
+std::vector<std::string> text_array_elements(ArrayType *array, const char *argument)
+{
+    Datum *values = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+    pg_call([&] { deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &values, &nulls, &count); });
+    std::vector<std::string> elements;
+    for (int i = 0; i < count; ++i) {
+        if (nulls[i])
+            throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, std::string(argument) + " must not contain NULL");
+        // Elements of a detoasted array are plain varlenas: no call that could fail.
+        const text *element = reinterpret_cast<const text *>(DatumGetPointer(values[i]));
+        elements.emplace_back(VARDATA_ANY(element), VARSIZE_ANY_EXHDR(element));
+    }
+    return elements;
+}
+
 } // namespace pg_bulk::pg

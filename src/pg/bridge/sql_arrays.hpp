@@ -10,6 +10,10 @@
 #include "pg/bridge/postgres.hpp"
 #include "pg/bridge/spi.hpp"
 
+extern "C" {
+#include "utils/array.h"
+}
+
 namespace pg_bulk::pg {
 
 // Collects the elements of one array parameter; nulls allowed. Elements are palloc'd in the
@@ -31,5 +35,8 @@ private:
     std::vector<Datum> values_;
     std::vector<bool> nulls_;
 };
+
+// The elements of a text[] argument of an SQL function; a NULL element raises 22023 naming `argument`.
+std::vector<std::string> text_array_elements(ArrayType *array, const char *argument);
 
 } // namespace pg_bulk::pg

@@ -1,6 +1,8 @@
 // SQL writes of the task tables.
 #include "pg/store/task_store.hpp"
 
+#include "core/json_text.hpp"
+
 #include "pg/bridge/spi.hpp"
 #include "pg/store/ids.hpp"
 #include "pg/store/submit_time.hpp"
@@ -42,6 +44,11 @@ void set_operation_count(std::string_view bulk_id, int32 operation_count)
 {
     spi_execute("UPDATE bulk.tasks SET operation_count = $2 WHERE bulk_id = $1",
                 {text_arg(bulk_id), int4_arg(operation_count)});
+}
+
+SqlError unknown_task(std::string_view bulk_id)
+{
+    return SqlError(ERRCODE_NO_DATA_FOUND, "bulk task " + quote_excerpt(bulk_id) + " does not exist");
 }
 
 void log_task(std::string_view bulk_id, const char *level, const std::string &message)

@@ -9,6 +9,7 @@
 
 #include "core/json_view.hpp"
 #include "core/task_status.hpp"
+#include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/postgres.hpp"
 
 namespace pg_bulk::pg {
@@ -25,6 +26,9 @@ std::optional<std::string> insert_task(Target target, Oid submitter, const std::
 std::optional<std::string> task_with_key(const std::string &key, Oid submitter);
 void insert_chunk(std::string_view bulk_id, int32 first_operation, const Jsonb *operations);
 void set_operation_count(std::string_view bulk_id, int32 operation_count);
+// The error of every function taking a bulk id, for an id the caller cannot see (P0002, the id quoted by its
+// first 64 characters; the SQL functions raise it through bulk._raise_unknown_task).
+SqlError unknown_task(std::string_view bulk_id);
 void log_task(std::string_view bulk_id, const char *level, const std::string &message);
 // "1 operation", "3 operations": counts in log lines.
 std::string operations_text(int64 count);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "pg/bridge/identity.hpp"
@@ -613,10 +614,12 @@ void apply_group(std::vector<ClaimedTask> &group)
 
 // After the group's batch failed: its tasks one at a time, each with the one-by-one fallback of a
 // failing batch. A stop or pause of the worker leaves the tasks not yet run.
-RunResult run_tasks_one_at_a_time(std::vector<ClaimedTask> &group, const char *why)
+RunResult run_tasks_one_at_a_time(std::vector<ClaimedTask> &group, const std::string &why)
 {
-    ereport(LOG, (errmsg("pg_bulk: a group of %zu tasks from task %s: applying them one at a time: %s", group.size(),
-                         group.front().bulk_id.c_str(), why)));
+    pg_call([&] {
+        ereport(LOG, (errmsg("pg_bulk: a group of %zu tasks from task %s: applying them one at a time: %s",
+                             group.size(), group.front().bulk_id.c_str(), why.c_str())));
+    });
     for (size_t i = 0; i < group.size(); ++i) {
         if (run_claimed_task(group[i]) == RunResult::Stopped && (stop_requested || !worker_enabled)) {
             std::vector<ClaimedTask *> rest;
@@ -650,22 +653,24 @@ RunResult leave_group(std::vector<ClaimedTask> &group, const std::string &why)
 RunResult run_group(std::vector<ClaimedTask> &group)
 {
     publish_progress(group.front().bulk_id.c_str(), 0);
-    if (stop_requested)
-        return leave_group(group, "worker stopping (SIGTERM)");
-    if (!reload_settings_if_asked()) {
-        leave_group(group, "paused (pg_bulk.enabled = off)");
+    if (stop_requested || !reload_settings_if_asked()) {
+        leave_group(group, stop_requested ? "worker stopping (SIGTERM)" : "paused (pg_bulk.enabled = off)");
         publish_progress("", 0);
         return RunResult::Stopped;
     }
     for (const ClaimedTask &task : group)
         wait_while_cancelling(task);
+    // Why the group failed, copied out of the handler: its tasks then run outside of it.
+    std::optional<std::string> failure;
     try {
         apply_group(group);
     } catch (const PgError &error) {
-        return run_tasks_one_at_a_time(group, error.data()->message);
+        failure = error.what();
     } catch (const TaskCannotContinue &reason) {
-        return run_tasks_one_at_a_time(group, reason.what());
+        failure = reason.what();
     }
+    if (failure)
+        return run_tasks_one_at_a_time(group, *failure);
     publish_progress("", 0);
     return RunResult::Finished;
 }
