@@ -1,7 +1,8 @@
 # PGXS build of pg_bulk (C++17), install, and the server test suites.
 EXTENSION = pg_bulk
 MODULE_big = pg_bulk
-DATA = sql/pg_bulk--0.1.sql sql/pg_bulk--0.2.sql sql/pg_bulk--0.1--0.2.sql pg_bulk--0.1.control
+DATA = sql/pg_bulk--0.1.sql sql/pg_bulk--0.2.sql sql/pg_bulk--0.3.sql sql/pg_bulk--0.1--0.2.sql \
+       sql/pg_bulk--0.2--0.3.sql pg_bulk--0.1.control
 
 # nlohmann_view.cpp serves the unit tests and the fuzzer only.
 CORE_SOURCES = $(filter-out src/core/nlohmann_view.cpp,$(sort $(wildcard src/core/*.cpp)))

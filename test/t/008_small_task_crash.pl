@@ -27,6 +27,11 @@ $node->safe_psql(
 	'postgres', qq{
 CREATE EXTENSION pg_bulk;
 SELECT bulk.define_profile('item', '{"properties": {"task": {"type": "integer"}}}');
+-- Each written row costs the worker 1 ms more, so that a group (about 330 tasks) takes a third of a second and
+-- every kill below lands in the middle of the queue, however fast the machine.
+CREATE FUNCTION public.slow_row() RETURNS trigger LANGUAGE plpgsql AS
+  \$\$ BEGIN PERFORM pg_sleep(0.001); RETURN NEW; END \$\$;
+CREATE TRIGGER slow_row BEFORE INSERT OR UPDATE ON bulk.resources FOR EACH ROW EXECUTE FUNCTION public.slow_row();
 -- Task n writes ids (n % 30), (n * 7 % 30) and (n * 13 % 30), in that order, with data {"task": n}.
 DO \$\$
 BEGIN
