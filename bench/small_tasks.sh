@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of many small tasks (issue 11, point 3): BENCH_CLIENTS pgbench clients each submit, for
-# BENCH_SECONDS, tasks of 3 UPSERT operations on random uuid-like ids, while the worker applies them.
+# BENCH_SECONDS, tasks of 3 UPSERT operations on random uuid-like ids, while BENCH_WORKERS workers (default 4;
+# 1 is the single worker of before the pool) apply them.
 # Run as root after make install (or with BENCH_INSTALL=1):
 #
 #   bash bench/small_tasks.sh
@@ -19,17 +20,19 @@ source "$PG_BULK_ROOT/bench/lib.sh"
 
 RUN_SECONDS="${BENCH_SECONDS:-30}"
 CLIENTS="${BENCH_CLIENTS:-8}"
+WORKERS="${BENCH_WORKERS:-4}"
 PORT="${BENCH_PORT:-54781}"
 DRAIN_LIMIT="${BENCH_DRAIN_LIMIT:-600}"
 BENCH_DB=pg_bulk_bench
-for setting in "BENCH_SECONDS=$RUN_SECONDS" "BENCH_CLIENTS=$CLIENTS" "BENCH_PORT=$PORT" \
+for setting in "BENCH_SECONDS=$RUN_SECONDS" "BENCH_CLIENTS=$CLIENTS" "BENCH_WORKERS=$WORKERS" "BENCH_PORT=$PORT" \
     "BENCH_DRAIN_LIMIT=$DRAIN_LIMIT"; do
     [[ "${setting#*=}" =~ ^[1-9][0-9]{0,8}$ ]] || die "$setting: expected a positive integer"
 done
 
 require_root
 bench_require_installed
-bench_init_cluster "$PORT" <<<"pg_bulk.database = '$BENCH_DB'"
+bench_init_cluster "$PORT" <<<"pg_bulk.database = '$BENCH_DB'
+pg_bulk.max_workers = $WORKERS"
 bench_start
 as_postgres "$PG_BIN/createdb" -h "$BENCH_DIR" -p "$PORT" -U postgres "$BENCH_DB"
 
@@ -56,7 +59,7 @@ SELECT bulk.submit_resources(jsonb_build_object('operations', jsonb_build_array(
     'data', jsonb_build_object('name', 'item ' || :c, 'rank', :c))))));
 PGBENCH
 
-log "$CLIENTS clients submit 3-operation tasks for $RUN_SECONDS s"
+log "$CLIENTS clients submit 3-operation tasks for $RUN_SECONDS s; at most $WORKERS workers"
 started="$(bench_psql -At -c "SELECT clock_timestamp()")"
 as_postgres "$PG_BIN/pgbench" -n -c "$CLIENTS" -j 2 -T "$RUN_SECONDS" -f "$SCRIPT" \
     -h "$BENCH_DIR" -p "$PORT" -U postgres "$BENCH_DB" >"$BENCH_DIR/pgbench.out" 2>&1 \

@@ -297,8 +297,11 @@ CREATE TABLE bulk.tasks (
     finished_at      timestamptz,
     paused_at        timestamptz,  -- set by bulk.pause(bulk_id): the worker neither starts nor goes on with it
     retry_of         text,  -- the task bulk.retry made this one of
-    retry_filter     text   -- which of its receipts: '*' (every FAILURE and CANCELLED) or the sorted error types
+    retry_filter     text,  -- which of its receipts: '*' (every FAILURE and CANCELLED) or the sorted error types
+    touches          bytea  -- what its operations touch, for the workers' order (docs/design.md, "The worker pool")
 );
+-- Hashes do not compress: stored out of line as they are.
+ALTER TABLE bulk.tasks ALTER COLUMN touches SET STORAGE EXTERNAL;
 CREATE UNIQUE INDEX tasks_idempotency_key ON bulk.tasks (submitted_by, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX tasks_pending ON bulk.tasks (queue_position) WHERE status = 'PENDING';
@@ -711,24 +714,33 @@ $$;
 CREATE FUNCTION bulk._wake_worker() RETURNS void
     AS 'MODULE_PATHNAME', 'bulk_wake_worker' LANGUAGE C VOLATILE;
 
+-- The tasks the workers last found held back by an earlier or running task they conflict with.
+CREATE FUNCTION bulk._waiting_tasks() RETURNS TABLE (bulk_id text, waits_for text)
+    AS 'MODULE_PATHNAME', 'bulk_waiting_tasks' LANGUAGE C VOLATILE;
+
+-- waits_for names the task only when the caller may see it.
 CREATE VIEW bulk.queue WITH (security_invoker = true) AS
     SELECT t.queue_position, t.bulk_id, pg_catalog.pg_get_userbyid(t.submitted_by) AS submitted_by, t.target,
            t.submitted_at, t.started_at, t.operation_count, t.applied_count,
            pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count OPERATOR(pg_catalog./) t.operation_count, 1)
                AS percent_done,
            CASE WHEN t.paused_at IS NOT NULL THEN 'task'
-                WHEN EXISTS (SELECT FROM bulk.global_pause) THEN 'all' END AS paused
-      FROM bulk.tasks t
+                WHEN EXISTS (SELECT FROM bulk.global_pause) THEN 'all' END AS paused,
+           CASE WHEN w.waits_for IS NULL THEN NULL
+                WHEN EXISTS (SELECT FROM bulk.tasks b WHERE b.bulk_id OPERATOR(pg_catalog.=) w.waits_for)
+                    THEN w.waits_for
+                ELSE 'a task of another role' END AS waits_for
+      FROM bulk.tasks t LEFT JOIN bulk._waiting_tasks() w ON w.bulk_id OPERATOR(pg_catalog.=) t.bulk_id
      WHERE t.status OPERATOR(pg_catalog.=) 'PENDING'
      ORDER BY t.queue_position;
 CREATE FUNCTION bulk._worker_status()
-RETURNS TABLE (pid integer, database name, current_task text, operations_applied bigint, last_activity timestamptz,
-               paused boolean)
-    AS 'MODULE_PATHNAME', 'bulk_worker_status' LANGUAGE C VOLATILE;
+RETURNS TABLE (pid integer, database name, state text, current_task text, operations_applied bigint,
+               last_activity timestamptz, paused boolean)
+    AS 'MODULE_PATHNAME', 'bulk_workers' LANGUAGE C VOLATILE;
 
--- paused: pg_bulk.enabled = off, or bulk.pause().
+-- A row per apply worker. state: starting, idle or applying; paused: pg_bulk.enabled = off, or bulk.pause().
 CREATE VIEW bulk.workers AS
-    SELECT w.pid, w.database, w.current_task, w.operations_applied, w.last_activity,
+    SELECT w.pid, w.database, w.state, w.current_task, w.operations_applied, w.last_activity,
            w.paused OR EXISTS (SELECT FROM bulk.global_pause) AS paused
       FROM bulk._worker_status() w;
 
@@ -881,7 +893,7 @@ GRANT EXECUTE ON FUNCTION
     bulk._receipt_rows(text, text),
     bulk._task_document(text, text, boolean), bulk._generated_id(text, integer),
     bulk._tasks_ended(), bulk._wait_for_task_end(bigint, double precision),
-    bulk._written_by_this_transaction(xid), bulk._refuse_hopeless_wait(text, xid)
+    bulk._written_by_this_transaction(xid), bulk._refuse_hopeless_wait(text, xid), bulk._waiting_tasks()
     TO bulk_writer;
 -- bulk.queue reads it as the caller.
 GRANT SELECT ON bulk.global_pause TO bulk_writer;

@@ -1,5 +1,5 @@
 // Library entry: module magic and _PG_init (settings, profile cache invalidation, commit wake-up,
-// submit time, and, when preloaded, the worker's shared memory and registration).
+// submit time, and, when preloaded, the workers' shared memory and the launcher's registration).
 #include "pg/bridge/postgres.hpp"
 #include "pg/settings.hpp"
 #include "pg/store/profile_cache.hpp"
@@ -7,7 +7,7 @@
 #include "pg/worker/worker_state.hpp"
 
 namespace pg_bulk::pg {
-void register_worker();
+void register_launcher();
 }
 
 extern "C" {
@@ -24,6 +24,6 @@ void _PG_init(void)
     register_submit_time_stamp();
     if (process_shared_preload_libraries_in_progress) {
         request_worker_state();
-        register_worker();
+        register_launcher();
     }
 }

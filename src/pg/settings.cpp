@@ -16,6 +16,7 @@ int max_operations = 10000;
 int max_request_bytes = 64 * 1024 * 1024;
 char *worker_database = nullptr;
 int batch_size = 1000;
+int max_workers = 4;
 int poll_interval_ms = 1000;
 bool worker_enabled = true;
 int task_retention_s = 7 * 24 * 3600;
@@ -36,6 +37,10 @@ void define_settings()
                                    nullptr);
     DefineCustomIntVariable("pg_bulk.batch_size", "Operations the worker commits together.", nullptr, &batch_size,
                             1000, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    // At most the slots of shared memory (worker_state.hpp); each worker also takes one of the server's
+    // max_worker_processes, as does the launcher.
+    DefineCustomIntVariable("pg_bulk.max_workers", "Most apply workers that run at once.", nullptr, &max_workers, 4, 1,
+                            32, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_bulk.poll_interval", "How often the worker looks for tasks when not woken.", nullptr,
                             &poll_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
                             nullptr);

@@ -33,6 +33,7 @@ $node->init;
 $node->append_conf(
 	'postgresql.conf', qq{
 shared_preload_libraries = 'pg_bulk'
+pg_bulk.max_workers = 1  # these checks follow the one worker (the pool's: 008, 009)
 # PostgreSQL::Test::Cluster writes restart_after_crash = off: the first SIGKILL would shut the node down.
 restart_after_crash = on
 pg_bulk.poll_interval = '100ms'

@@ -14,6 +14,7 @@ $node->init;
 $node->append_conf(
 	'postgresql.conf', q{
 shared_preload_libraries = 'pg_bulk'
+pg_bulk.max_workers = 1  # these checks follow the one worker (the pool's: 008, 009)
 pg_bulk.poll_interval = '100ms'
 });
 $node->start;

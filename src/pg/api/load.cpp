@@ -133,6 +133,7 @@ struct LoadState {
     std::vector<std::string> bulk_ids;
     std::optional<std::string> open_task;  // the task being filled
     int32 open_task_count = 0;
+    TouchCollector open_task_touches;  // what the task being filled touches
     SeenIds seen;
 };
 
@@ -151,6 +152,7 @@ void close_task(LoadState &load)
     if (!load.open_task)
         return;
     set_operation_count(*load.open_task, load.open_task_count);
+    store_touches(*load.open_task, load.open_task_touches.finish());
     log_task(*load.open_task, "INFO",
              "accepted " + operations_text(load.open_task_count) + " from load " + load.load_id);
     load.open_task.reset();
@@ -169,6 +171,9 @@ void submit_operations(LoadState &load, const std::vector<JsonNode> &operations)
         size_t room = static_cast<size_t>(load.max_per_task - load.open_task_count);
         size_t take = std::min(room, operations.size() - next);
         std::vector<JsonNode> part(operations.begin() + next, operations.begin() + next + take);
+        for (size_t i = 0; i < take; ++i)
+            add_operation(load.open_task_touches, load.target, part[i], *load.open_task,
+                          static_cast<uint32_t>(load.open_task_count) + static_cast<uint32_t>(i));
         Jsonb *chunk = jsonb_array(part);
         insert_chunk(*load.open_task, load.open_task_count, chunk);
         pfree(chunk);

@@ -53,6 +53,15 @@ struct HeldBy {
     bool replayed = false;
 };
 
+// What the operations of a validated request touch, for the workers' order.
+TaskTouches touches_of(const JsonNode &operations, Target target, std::string_view bulk_id)
+{
+    TouchCollector collector;
+    for (size_t index = 0; index < operations.size(); ++index)
+        add_operation(collector, target, operations.element(index), bulk_id, static_cast<uint32_t>(index));
+    return collector.finish();
+}
+
 // Writes the task and its operation chunks, unless a concurrent submit with the same idempotency
 // key committed first.
 HeldBy write_task(const JsonbReader &reader, const JsonNode &operations, Target target,
@@ -68,6 +77,7 @@ HeldBy write_task(const JsonbReader &reader, const JsonNode &operations, Target 
         insert_chunk(*bulk_id, first, chunk);
         pfree(chunk);
     }
+    store_touches(*bulk_id, touches_of(operations, target, *bulk_id));
     log_task(*bulk_id, "INFO", "accepted " + operations_text(count));
     return {*bulk_id, false};
 }

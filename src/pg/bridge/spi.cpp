@@ -28,6 +28,22 @@ SpiArg int4_arg(int32 value)
     return SpiArg{INT4OID, Int32GetDatum(value), false};
 }
 
+SpiArg int8_arg(int64 value)
+{
+    return SpiArg{INT8OID, Int64GetDatum(value), false};
+}
+
+SpiArg bytea_arg(std::string_view bytes)
+{
+    bytea *datum = pg_call([&] {
+        bytea *value = static_cast<bytea *>(palloc(VARHDRSZ + bytes.size()));
+        SET_VARSIZE(value, VARHDRSZ + bytes.size());
+        memcpy(VARDATA(value), bytes.data(), bytes.size());
+        return value;
+    });
+    return SpiArg{BYTEAOID, PointerGetDatum(datum), false};
+}
+
 SpiArg oid_arg(Oid value)
 {
     return SpiArg{OIDOID, ObjectIdGetDatum(value), false};
@@ -134,6 +150,25 @@ Datum SpiResult::binary(uint64 row, int column, bool &null) const
     Datum value = pg_call([&] { return SPI_getbinval(table_->vals[row], table_->tupdesc, column, &is_null); });
     null = is_null;
     return value;
+}
+
+int64 SpiResult::int8(uint64 row, int column) const
+{
+    bool null = false;
+    return DatumGetInt64(binary(row, column, null));
+}
+
+std::string SpiResult::bytes(uint64 row, int column) const
+{
+    bool null = false;
+    Datum value = binary(row, column, null);
+    if (null)
+        return {};
+    bytea *detoasted = pg_call([&] { return DatumGetByteaPP(value); });
+    std::string copy(VARDATA_ANY(detoasted), VARSIZE_ANY_EXHDR(detoasted));
+    if (PointerGetDatum(detoasted) != value)
+        pg_call([&] { pfree(detoasted); });
+    return copy;
 }
 
 int32 SpiResult::int4(uint64 row, int column) const

@@ -24,6 +24,8 @@ SpiArg optional_text_arg(const std::optional<std::string> &value);
 SpiArg jsonb_arg(const Jsonb *value);
 SpiArg int4_arg(int32 value);
 SpiArg oid_arg(Oid value);
+SpiArg int8_arg(int64 value);
+SpiArg bytea_arg(std::string_view bytes);
 
 // Rows of the last SPI statement; columns are numbered from 1 as in SPI.
 class SpiResult {
@@ -35,6 +37,8 @@ public:
     int32 int4(uint64 row, int column) const;
     Oid oid(uint64 row, int column) const;
     bool boolean(uint64 row, int column) const;
+    int64 int8(uint64 row, int column) const;
+    std::string bytes(uint64 row, int column) const;  // a bytea column, copied out; empty when null
     const Jsonb *jsonb(uint64 row, int column) const;  // detoasted in the current memory context
     Datum binary(uint64 row, int column, bool &null) const;
 

@@ -1,6 +1,8 @@
 // Reading which version of the extension's SQL objects a database holds.
 #include "pg/store/schema_version.hpp"
 
+#include <cstdlib>
+
 #include "pg/bridge/spi.hpp"
 
 namespace pg_bulk::pg {
@@ -12,8 +14,14 @@ InstalledSchema read_installed_schema()
     SpiResult version = spi_execute("SELECT e.extversion FROM pg_catalog.pg_extension e "
                                     "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
                                     {});
-    bool at_0_1 = version.count() == 1 && version.text(0, 1) == "0.1";
-    return InstalledSchema{!at_0_1, !at_0_1};
+    // Versions are "0.<minor>"; a missing or unreadable one is taken as the library's own.
+    int minor = 1000;
+    if (version.count() == 1 && version.text(0, 1).rfind("0.", 0) == 0)
+        minor = std::atoi(version.text(0, 1).c_str() + 2);
+    InstalledSchema schema;
+    schema.pauses = schema.relationship_meta = minor >= 2;
+    schema.touches = minor >= 3;
+    return schema;
 }
 
 } // namespace pg_bulk::pg

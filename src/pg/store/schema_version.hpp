@@ -8,6 +8,7 @@ namespace pg_bulk::pg {
 struct InstalledSchema {
     bool pauses = true;              // bulk.global_pause, bulk.tasks.paused_at (0.2)
     bool relationship_meta = true;   // bulk.relationships.meta (0.2)
+    bool touches = true;             // bulk.tasks.touches (0.3)
 };
 
 // Reads the installed version (SPI-connected, in a transaction).

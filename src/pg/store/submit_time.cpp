@@ -1,7 +1,9 @@
-// Stamps the tasks a transaction queued with the time of its commit. A commit's own timestamp is not
-// known before it happens, so the tasks' submitted_at is set in the last step before it
-// (XACT_EVENT_PRE_COMMIT): microseconds earlier, and in the same transaction, so no reader or worker
-// ever sees a task without it.
+// Stamps the tasks a transaction queued with the time of its commit, and gives them their queue
+// positions then, in the order the transaction queued them: submission order is commit order (DESIGN
+// §6), not the order in which transactions began to queue. A commit's own timestamp is not known
+// before it happens, so both are set in the last step before it (XACT_EVENT_PRE_COMMIT):
+// microseconds earlier, and in the same transaction, so no reader or worker ever sees a task without
+// them.
 #include "pg/store/submit_time.hpp"
 
 #include <string>
@@ -45,9 +47,13 @@ void stamp_tasks()
     for (const std::string &bulk_id : tasks_to_stamp)
         ids.add_text(bulk_id);
     as_role(extension_owner(), [&] {
-        spi_execute("UPDATE bulk.tasks t SET submitted_at = pg_catalog.clock_timestamp() "
-                    "WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY ($1)",
-                    {ids.argument()});
+        SpiResult queued = spi_execute("SELECT t.bulk_id FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY ($1) "
+                                       "ORDER BY t.queue_position",
+                                       {ids.argument()});
+        for (uint64 row = 0; row < queued.count(); ++row)
+            spi_execute_prepared("UPDATE bulk.tasks t SET submitted_at = pg_catalog.clock_timestamp(), "
+                                 "queue_position = DEFAULT WHERE t.bulk_id OPERATOR(pg_catalog.=) $1",
+                                 {text_arg(queued.text(row, 1))});
     });
     pg_call([] { PopActiveSnapshot(); });
     spi_finish();

@@ -7,6 +7,11 @@
 #include "pg/store/ids.hpp"
 #include "pg/store/submit_time.hpp"
 
+extern "C" {
+#include "catalog/namespace.h"
+#include "utils/lsyscache.h"
+}
+
 namespace pg_bulk::pg {
 
 std::optional<std::string> insert_task(Target target, Oid submitter, const std::optional<std::string> &key,
@@ -44,6 +49,19 @@ void set_operation_count(std::string_view bulk_id, int32 operation_count)
 {
     spi_execute("UPDATE bulk.tasks SET operation_count = $2 WHERE bulk_id = $1",
                 {text_arg(bulk_id), int4_arg(operation_count)});
+}
+
+void store_touches(std::string_view bulk_id, const TaskTouches &touches)
+{
+    bool has_column = pg_call([] {
+        Oid tasks = get_relname_relid("tasks", get_namespace_oid("bulk", false));
+        return OidIsValid(tasks) && get_attnum(tasks, "touches") != InvalidAttrNumber;
+    });
+    if (!has_column)
+        return;
+    std::string bytes = encode_touches(touches);
+    spi_execute_prepared("UPDATE bulk.tasks SET touches = $2 WHERE bulk_id = $1",
+                         {text_arg(bulk_id), bytea_arg(bytes)});
 }
 
 SqlError unknown_task(std::string_view bulk_id)

@@ -1,4 +1,4 @@
-// The task lifecycle inside the worker: claim, batches, finish, and the bookkeeping that makes a
+// The task lifecycle inside the worker: batches, finish, and the bookkeeping that makes a
 // crash neither lose nor repeat an operation (the next operation to apply is stored in the same
 // transaction as the effects and receipts of the operations before it). Consecutive small tasks
 // are applied as a group in one batch transaction (docs/design.md, "Small tasks").
@@ -24,7 +24,10 @@
 #include "pg/worker/batch_plan.hpp"
 #include "pg/worker/relationship_batch.hpp"
 #include "pg/worker/resource_batch.hpp"
+#include "pg/worker/task_claim.hpp"
+#include "pg/worker/task_end.hpp"
 #include "pg/worker/worker_state.hpp"
+#include "pg/worker/worker_transaction.hpp"
 
 extern "C" {
 #include "commands/extension.h"
@@ -43,22 +46,9 @@ volatile sig_atomic_t stop_requested = 0;
 
 namespace {
 
-// A task interrupted this many times (worker crashes while applying it) is failed, so one bad
-// task cannot crash-loop the worker forever.
-constexpr int max_attempts = 5;
 // Operations per transaction when applying one by one (each in a subtransaction): below the 64
 // subtransactions PostgreSQL caches per snapshot.
 constexpr int32 one_by_one_batch = 50;
-
-struct ClaimedTask {
-    std::string bulk_id;
-    Target target = Target::Resources;
-    Oid submitted_by = InvalidOid;
-    Oid writer = InvalidOid;  // the extension's owner, as whom the operations are applied
-    int32 operation_count = 0;
-    int32 next = 0;  // first operation without a final receipt
-    bool resumed = false;  // taken up before without finishing (interrupted): applied alone
-};
 
 // A task of a group with the operations it applies in the group's transaction.
 struct GroupMember {
@@ -67,91 +57,6 @@ struct GroupMember {
 };
 
 enum class BatchResult { Applied, Cancelled, Paused };
-
-void begin_transaction()
-{
-    pg_call([] {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
-        PushActiveSnapshot(GetTransactionSnapshot());
-        SPI_connect();
-    });
-}
-
-void commit_transaction()
-{
-    pg_call([] {
-        SPI_finish();
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        pgstat_report_stat(false);
-    });
-}
-
-// Aborts the batch transaction and any subtransaction left open in it.
-void abort_transaction()
-{
-    pg_call([] { AbortOutOfAnyTransaction(); });
-}
-
-// Runs `body` in its own transaction; an exception aborts the transaction and propagates. A PgError
-// survives the abort: it owns its ErrorData outside the transaction's memory (pg_call.hpp).
-template <typename Body>
-auto in_transaction(Body &&body) -> decltype(body())
-{
-    begin_transaction();
-    try {
-        auto result = body();
-        commit_transaction();
-        return result;
-    } catch (...) {
-        abort_transaction();
-        throw;
-    }
-}
-
-// NOTIFY bulk_task, and wake the sessions in bulk.wait, when the transaction ending the task commits.
-void notify_task_end(const std::string &bulk_id, Status status)
-{
-    announce_task_end_at_commit();
-    spi_execute("SELECT pg_catalog.pg_notify('bulk_task', pg_catalog.jsonb_build_object('bulkId', $1::text, "
-                "'status', $2::text)::text)",
-                {text_arg(bulk_id), text_arg(status_name(status))});
-}
-
-std::string worker_name()
-{
-    return "worker pid " + std::to_string(MyProcPid);
-}
-
-// Ends a task that cannot be applied: every operation without a receipt gets FAILURE/INTERNAL.
-void fail_task(const ClaimedTask &task, const std::string &why)
-{
-    if (task.next < task.operation_count)
-        spi_execute("INSERT INTO bulk.operation_results (bulk_id, seq, last_seq, status, error) "
-                    "VALUES ($1, $2, $3 - 1, 'FAILURE', pg_catalog.jsonb_build_object('code', 500, 'type', 'INTERNAL', "
-                    "'message', $4::text))",
-                    {text_arg(task.bulk_id), int4_arg(task.next), int4_arg(task.operation_count), text_arg(why)});
-    spi_execute("UPDATE bulk.tasks SET status = 'FAILURE', finished_at = pg_catalog.clock_timestamp(), "
-                "applied_count = operation_count WHERE bulk_id = $1",
-                {text_arg(task.bulk_id)});
-    log_task(task.bulk_id, "ERROR", "failed: " + why);
-    notify_task_end(task.bulk_id, Status::Failure);
-}
-
-// Whether the extension exists in this database. Share-locks the extension object, which DROP
-// EXTENSION locks before any of its tables: a concurrent drop either finished before (absent) or
-// waits for this transaction, and never deadlocks with a batch's table locks.
-bool extension_present()
-{
-    return pg_call([] {
-        Oid extension = get_extension_oid("pg_bulk", true);
-        if (!OidIsValid(extension))
-            return false;
-        LockDatabaseObject(ExtensionRelationId, extension, 0, AccessShareLock);
-        return OidIsValid(get_extension_oid("pg_bulk", true));
-    });
-}
 
 // While a session is cancelling this task, start no new batch: once its transaction ends the task
 // is either CANCELLED or goes on.
@@ -164,112 +69,6 @@ void wait_while_cancelling(const ClaimedTask &task)
             CHECK_FOR_INTERRUPTS();
         });
     }
-}
-
-// A task small enough to share a batch transaction with the tasks queued after it. Interrupted
-// tasks are applied alone, so one that crashes the worker is failed by its own attempt count; with
-// the test delay on, tasks are applied alone so that tests can stop them between operations.
-bool is_small(const ClaimedTask &task)
-{
-    return apply_delay_ms <= 0 && !task.resumed && task.operation_count - task.next <= batch_size;
-}
-
-ClaimedTask task_from_row(const SpiResult &rows, uint64 row)
-{
-    ClaimedTask task;
-    task.bulk_id = rows.text(row, 1);
-    task.submitted_by = rows.oid(row, 2);
-    task.operation_count = rows.int4(row, 3);
-    task.next = rows.int4(row, 4);
-    task.resumed = rows.int4(row, 5) > 0;
-    task.target = target_from_name(rows.text(row, 6)).value();
-    task.writer = extension_owner();
-    return task;
-}
-
-// The pending tasks queued right after position `after`, not paused, in queue order.
-SpiResult pending_tasks_after(const std::string &after, int32 limit)
-{
-    return spi_execute(
-        installed_schema.pauses
-            ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
-              "FROM bulk.tasks WHERE status = 'PENDING' AND queue_position > $1::pg_catalog.int8 AND paused_at IS NULL "
-              "ORDER BY queue_position LIMIT $2"
-            : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target "
-              "FROM bulk.tasks WHERE status = 'PENDING' AND queue_position > $1::pg_catalog.int8 "
-              "ORDER BY queue_position LIMIT $2",
-        {text_arg(after), int4_arg(limit)});
-}
-
-// Adds to the group the small tasks queued right after its first one, of the same target, while the
-// group holds at most pg_bulk.batch_size operations; they stop at the first task that does not fit,
-// so the group is a run of consecutive tasks. Takes them up (set-based); a task cancelled meanwhile
-// is left out.
-void add_followers(std::vector<ClaimedTask> &group, const std::string &first_position)
-{
-    int32 operations = group.front().operation_count - group.front().next;
-    SpiResult rows = pending_tasks_after(first_position, batch_size);
-    std::vector<ClaimedTask> followers;
-    for (uint64 row = 0; row < rows.count(); ++row) {
-        ClaimedTask task = task_from_row(rows, row);
-        operations += task.operation_count - task.next;
-        if (task.target != group.front().target || !is_small(task) || operations > batch_size)
-            break;
-        followers.push_back(std::move(task));
-    }
-    if (followers.empty())
-        return;
-    std::vector<std::string> ids;
-    for (const ClaimedTask &task : followers)
-        ids.push_back(task.bulk_id);
-    std::vector<std::string> started = start_group_tasks(ids, worker_name());
-    for (ClaimedTask &task : followers)
-        if (std::find(started.begin(), started.end(), task.bulk_id) != started.end())
-            group.push_back(std::move(task));
-}
-
-// Takes the oldest pending task that is not paused, counting this attempt, and when it is small the
-// small tasks queued right after it. Returns false when there is none (or the task had to be failed
-// for too many attempts).
-bool claim_next_tasks(std::vector<ClaimedTask> &group)
-{
-    return in_transaction([&] {
-        if (!extension_present())
-            return false;
-        installed_schema = read_installed_schema();
-        SpiResult rows = spi_execute(
-            installed_schema.pauses
-                ? "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
-                  "queue_position FROM bulk.tasks WHERE status = 'PENDING' AND paused_at IS NULL "
-                  "AND NOT EXISTS (SELECT FROM bulk.global_pause) ORDER BY queue_position LIMIT 1 FOR UPDATE"
-                : "SELECT bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
-                  "queue_position FROM bulk.tasks WHERE status = 'PENDING' ORDER BY queue_position LIMIT 1 FOR UPDATE",
-            {});
-        if (rows.count() == 0)
-            return false;
-        ClaimedTask task = task_from_row(rows, 0);
-        int attempts = rows.int4(0, 5);
-        if (attempts >= max_attempts) {
-            fail_task(task, "the worker was interrupted " + std::to_string(attempts) +
-                                " times while applying this task; giving up");
-            return false;
-        }
-        spi_execute("UPDATE bulk.tasks SET attempts = attempts + 1, "
-                    "started_at = coalesce(started_at, pg_catalog.clock_timestamp()) WHERE bulk_id = $1",
-                    {text_arg(task.bulk_id)});
-        if (attempts > 0)
-            log_task(task.bulk_id, "WARNING",
-                     "resumed at operation " + std::to_string(task.next) + " by " + worker_name() +
-                         " after an interruption (attempt " + std::to_string(attempts + 1) + ")");
-        else if (task.next > 0)
-            log_task(task.bulk_id, "INFO", "resumed at operation " + std::to_string(task.next) + " by " + worker_name());
-        else
-            log_task(task.bulk_id, "INFO", "picked up by " + worker_name());
-        group.push_back(std::move(task));
-        if (is_small(group.front()))
-            add_followers(group, rows.text(0, 7));
-        return true;
-    });
 }
 
 // The operations' effects, written as the extension's owner: no other role holds a write privilege on
@@ -484,7 +283,7 @@ RunResult run_claimed_task(ClaimedTask &task)
             result = apply_batch_with_fallback(task);
         } catch (const TaskCannotContinue &reason) {
             in_transaction([&] {
-                fail_task(task, reason.what());
+                fail_task(task.bulk_id, task.next, task.operation_count, reason.what());
                 return 0;
             });
             publish_progress("", 0);
@@ -561,7 +360,7 @@ std::vector<GroupMember> plan_group(const JsonbReader &reader, const std::vector
         try {
             check_profiles_exist(*task, member.operations, definitions);
         } catch (const TaskCannotContinue &reason) {
-            fail_task(*task, reason.what());
+            fail_task(task->bulk_id, task->next, task->operation_count, reason.what());
             continue;
         }
         members.push_back(std::move(member));
@@ -682,6 +481,11 @@ RunResult run_next_task()
     std::vector<ClaimedTask> group;
     if (!claim_next_tasks(group))
         return RunResult::NoTask;
+    // Released once the tasks' last transaction ended, however it ended.
+    struct Release {
+        ~Release() { release_claims(); }
+    } release;
+    publish_phase(WorkerPhase::Applying);
     if (!is_small(group.front()))
         return run_claimed_task(group.front());
     return run_group(group);

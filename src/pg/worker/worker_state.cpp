@@ -1,5 +1,5 @@
-// Shared memory of the worker, the commit-time wake-up of the worker, and the SQL functions that
-// read or poke that state (bulk._worker_status, bulk._hint_cancel).
+// Shared memory of the launcher and the workers, the commit-time wake-up of a worker, and the SQL
+// functions that read or poke that state (bulk._worker_status, bulk._waiting_tasks, bulk._hint_cancel).
 #include "pg/worker/worker_state.hpp"
 
 #include <cstring>
@@ -25,6 +25,7 @@ shmem_startup_hook_type previous_startup_hook = nullptr;
 bool wake_pending = false;
 bool hint_pending = false;  // this backend set the cancel hint in the current transaction
 bool announce_pending = false;  // the current transaction ends a task
+int own_slot = -1;  // in a worker: its slot
 
 void request_shmem()
 {
@@ -55,6 +56,12 @@ void copy_id(char *target, const char *source)
     strlcpy(target, source ? source : "", bulk_id_capacity);
 }
 
+WorkerSlot &slot_of_this_worker()
+{
+    Assert(own_slot >= 0);
+    return state->slots[own_slot];
+}
+
 // Clears the cancel hint this backend set, if it is still its own, when the cancel's transaction
 // ends: committed, the task is CANCELLED; rolled back, the worker must go on.
 void clear_own_hint()
@@ -77,13 +84,8 @@ void on_transaction_event(XactEvent event, void *)
         announce_pending = false;
     if (ends && hint_pending && state)
         clear_own_hint();
-    if (event == XACT_EVENT_COMMIT && wake_pending && state) {
-        SpinLockAcquire(&state->mutex);
-        Latch *latch = state->latch;
-        SpinLockRelease(&state->mutex);
-        if (latch)
-            SetLatch(latch);
-    }
+    if (event == XACT_EVENT_COMMIT && wake_pending && state)
+        wake_for_work();
     if (ends)
         wake_pending = false;
 }
@@ -95,11 +97,6 @@ void request_worker_state()
     shmem_request_hook = request_shmem;
     previous_startup_hook = shmem_startup_hook;
     shmem_startup_hook = attach_shmem;
-}
-
-WorkerState *worker_state()
-{
-    return state;
 }
 
 void wake_worker_at_commit()
@@ -117,42 +114,184 @@ void register_commit_wakeup()
     RegisterXactCallback(on_transaction_event, nullptr);
 }
 
-void publish_worker_started(Oid database)
-{
-    SpinLockAcquire(&state->mutex);
-    state->pid = MyProcPid;
-    state->database = database;
-    state->latch = MyLatch;
-    state->current_task[0] = '\0';
-    state->operations_applied = 0;
-    state->last_activity = GetCurrentTimestamp();
-    SpinLockRelease(&state->mutex);
-}
-
-void publish_worker_stopped()
+void wake_for_work()
 {
     if (!state)
         return;
+    Latch *latch = nullptr;
     SpinLockAcquire(&state->mutex);
-    state->pid = 0;
-    state->latch = nullptr;
-    state->current_task[0] = '\0';
+    for (WorkerSlot &slot : state->slots)
+        if (slot.phase == WorkerPhase::Idle && slot.latch && (&slot - state->slots) != own_slot) {
+            latch = slot.latch;
+            break;
+        }
+    if (!latch) {
+        state->more_workers_wanted = true;
+        latch = state->launcher_latch;
+    }
+    SpinLockRelease(&state->mutex);
+    if (latch)
+        SetLatch(latch);
+}
+
+void publish_launcher(Latch *latch)
+{
+    SpinLockAcquire(&state->mutex);
+    state->launcher_latch = latch;
+    SpinLockRelease(&state->mutex);
+}
+
+int reserve_slot(int limit, uint32 &generation)
+{
+    int reserved = -1;
+    SpinLockAcquire(&state->mutex);
+    for (int i = 0; i < Min(limit, max_worker_slots); ++i) {
+        WorkerSlot &slot = state->slots[i];
+        if (slot.phase != WorkerPhase::Free)
+            continue;
+        uint32 next_generation = slot.generation + 1;
+        memset(&slot, 0, sizeof(slot));
+        slot.phase = WorkerPhase::Starting;
+        slot.generation = generation = next_generation;
+        reserved = i;
+        break;
+    }
+    SpinLockRelease(&state->mutex);
+    return reserved;
+}
+
+void release_unstarted_slot(int slot, uint32 generation)
+{
+    SpinLockAcquire(&state->mutex);
+    WorkerSlot &reserved = state->slots[slot];
+    if (reserved.phase == WorkerPhase::Starting && reserved.generation == generation && reserved.pid == 0)
+        reserved.phase = WorkerPhase::Free;
+    SpinLockRelease(&state->mutex);
+}
+
+int workers_in_use()
+{
+    int in_use = 0;
+    SpinLockAcquire(&state->mutex);
+    for (const WorkerSlot &slot : state->slots)
+        if (slot.phase != WorkerPhase::Free)
+            ++in_use;
+    SpinLockRelease(&state->mutex);
+    return in_use;
+}
+
+bool take_more_workers_wanted()
+{
+    SpinLockAcquire(&state->mutex);
+    bool wanted = state->more_workers_wanted;
+    state->more_workers_wanted = false;
+    SpinLockRelease(&state->mutex);
+    return wanted;
+}
+
+bool attach_slot(int slot, uint32 generation)
+{
+    if (slot < 0 || slot >= max_worker_slots)
+        return false;
+    SpinLockAcquire(&state->mutex);
+    WorkerSlot &reserved = state->slots[slot];
+    bool ours = reserved.phase == WorkerPhase::Starting && reserved.generation == generation && reserved.pid == 0;
+    if (ours) {
+        reserved.pid = MyProcPid;
+        reserved.latch = MyLatch;
+        reserved.last_activity = GetCurrentTimestamp();
+    }
+    SpinLockRelease(&state->mutex);
+    if (ours)
+        own_slot = slot;
+    return ours;
+}
+
+void publish_database(Oid database)
+{
+    SpinLockAcquire(&state->mutex);
+    state->database = database;
+    SpinLockRelease(&state->mutex);
+}
+
+void detach_slot()
+{
+    if (!state || own_slot < 0)
+        return;
+    SpinLockAcquire(&state->mutex);
+    WorkerSlot &slot = slot_of_this_worker();
+    slot.phase = WorkerPhase::Free;
+    slot.pid = 0;
+    slot.latch = nullptr;
+    slot.claimed_count = 0;
+    slot.current_task[0] = '\0';
+    SpinLockRelease(&state->mutex);
+    own_slot = -1;
+}
+
+int my_slot()
+{
+    return own_slot;
+}
+
+void publish_phase(WorkerPhase phase)
+{
+    SpinLockAcquire(&state->mutex);
+    slot_of_this_worker().phase = phase;
+    slot_of_this_worker().last_activity = GetCurrentTimestamp();
     SpinLockRelease(&state->mutex);
 }
 
 void publish_progress(const char *bulk_id, int64 operations_applied)
 {
     SpinLockAcquire(&state->mutex);
-    copy_id(state->current_task, bulk_id);
-    state->operations_applied = operations_applied;
-    state->last_activity = GetCurrentTimestamp();
+    WorkerSlot &slot = slot_of_this_worker();
+    copy_id(slot.current_task, bulk_id);
+    slot.operations_applied = operations_applied;
+    slot.last_activity = GetCurrentTimestamp();
     SpinLockRelease(&state->mutex);
 }
 
 void publish_paused(bool paused)
 {
     SpinLockAcquire(&state->mutex);
-    state->paused = paused;
+    slot_of_this_worker().paused = paused;
+    SpinLockRelease(&state->mutex);
+}
+
+void publish_claimed(const std::vector<int64> &positions)
+{
+    SpinLockAcquire(&state->mutex);
+    WorkerSlot &slot = slot_of_this_worker();
+    slot.claimed_count = static_cast<int>(Min(positions.size(), static_cast<size_t>(max_claimed_tasks)));
+    for (int i = 0; i < slot.claimed_count; ++i)
+        slot.claimed[i] = positions[i];
+    SpinLockRelease(&state->mutex);
+}
+
+std::vector<int64> claimed_by_others()
+{
+    std::vector<int64> positions;
+    SpinLockAcquire(&state->mutex);
+    for (int i = 0; i < max_worker_slots; ++i) {
+        const WorkerSlot &slot = state->slots[i];
+        if (i == own_slot || slot.phase == WorkerPhase::Free)
+            continue;
+        positions.insert(positions.end(), slot.claimed, slot.claimed + slot.claimed_count);
+    }
+    SpinLockRelease(&state->mutex);
+    return positions;
+}
+
+void publish_waiting(const std::vector<std::pair<std::string, std::string>> &waiting)
+{
+    int count = static_cast<int>(Min(waiting.size(), static_cast<size_t>(max_waiting_shown)));
+    SpinLockAcquire(&state->mutex);
+    state->waiting_count = count;
+    for (int i = 0; i < count; ++i) {
+        copy_id(state->waiting[i].bulk_id, waiting[i].first.c_str());
+        copy_id(state->waiting[i].waits_for, waiting[i].second.c_str());
+    }
     SpinLockRelease(&state->mutex);
 }
 
@@ -185,6 +324,8 @@ using namespace pg_bulk::pg;
 
 extern "C" {
 PG_FUNCTION_INFO_V1(bulk_worker_status);
+PG_FUNCTION_INFO_V1(bulk_workers);
+PG_FUNCTION_INFO_V1(bulk_waiting_tasks);
 PG_FUNCTION_INFO_V1(bulk_hint_cancel);
 PG_FUNCTION_INFO_V1(bulk_worker_preloaded);
 PG_FUNCTION_INFO_V1(bulk_tasks_ended);
@@ -245,31 +386,91 @@ Datum bulk_worker_preloaded(PG_FUNCTION_ARGS)
     PG_RETURN_BOOL(state != nullptr);
 }
 
-// bulk._worker_status() RETURNS TABLE (pid int, database name, current_task text,
-// operations_applied bigint, last_activity timestamptz, paused boolean): no rows when no worker runs.
-Datum bulk_worker_status(PG_FUNCTION_ARGS)
+namespace {
+
+const char *phase_name(WorkerPhase phase)
+{
+    switch (phase) {
+    case WorkerPhase::Starting:
+        return "starting";
+    case WorkerPhase::Idle:
+        return "idle";
+    case WorkerPhase::Applying:
+        return "applying";
+    case WorkerPhase::Free:
+        break;
+    }
+    return "stopped";
+}
+
+// One row per worker, as the SQL declaration asks: with a state column (0.3 on) or without (the
+// declaration of 0.1 and 0.2, which a database keeps until ALTER EXTENSION pg_bulk UPDATE).
+Datum worker_rows(FunctionCallInfo fcinfo, bool with_state)
 {
     ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     InitMaterializedSRF(fcinfo, 0);
     if (!state)
         return (Datum)0;
     SpinLockAcquire(&state->mutex);
-    WorkerState copy = *state;
+    Oid database = state->database;
+    WorkerSlot slots[max_worker_slots];
+    memcpy(slots, state->slots, sizeof(slots));
     SpinLockRelease(&state->mutex);
-    if (copy.pid == 0)
+    char *database_name = get_database_name(database);
+    for (const WorkerSlot &slot : slots) {
+        if (slot.phase == WorkerPhase::Free || slot.pid == 0)
+            continue;
+        Datum values[7];
+        bool nulls[7] = {false, false, false, false, false, false, false};
+        int column = 0;
+        values[column++] = Int32GetDatum(slot.pid);
+        nulls[column] = database_name == nullptr;
+        values[column++] = database_name ? DirectFunctionCall1(namein, CStringGetDatum(database_name)) : 0;
+        if (with_state)
+            values[column++] = CStringGetTextDatum(phase_name(slot.phase));
+        nulls[column] = slot.current_task[0] == '\0';
+        values[column++] = CStringGetTextDatum(slot.current_task);
+        values[column++] = Int64GetDatum(slot.operations_applied);
+        values[column++] = TimestampTzGetDatum(slot.last_activity);
+        values[column++] = BoolGetDatum(slot.paused);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+    return (Datum)0;
+}
+
+} // namespace
+
+// bulk._worker_status() RETURNS TABLE (pid int, database name, state text, current_task text,
+// operations_applied bigint, last_activity timestamptz, paused boolean): a row per running worker.
+Datum bulk_workers(PG_FUNCTION_ARGS)
+{
+    return worker_rows(fcinfo, true);
+}
+
+// The same without the state column: bulk._worker_status() as 0.1 and 0.2 declare it.
+Datum bulk_worker_status(PG_FUNCTION_ARGS)
+{
+    return worker_rows(fcinfo, false);
+}
+
+// bulk._waiting_tasks() RETURNS TABLE (bulk_id text, waits_for text): the tasks the last claim found
+// held back by an earlier or running task they conflict with, and one such task (bulk.queue).
+Datum bulk_waiting_tasks(PG_FUNCTION_ARGS)
+{
+    ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    InitMaterializedSRF(fcinfo, 0);
+    if (!state)
         return (Datum)0;
-    Datum values[6];
-    bool nulls[6] = {false, false, false, false, false, false};
-    values[0] = Int32GetDatum(copy.pid);
-    char *database = get_database_name(copy.database);
-    nulls[1] = database == nullptr;
-    values[1] = database ? DirectFunctionCall1(namein, CStringGetDatum(database)) : 0;
-    nulls[2] = copy.current_task[0] == '\0';
-    values[2] = CStringGetTextDatum(copy.current_task);
-    values[3] = Int64GetDatum(copy.operations_applied);
-    values[4] = TimestampTzGetDatum(copy.last_activity);
-    values[5] = BoolGetDatum(copy.paused);
-    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    SpinLockAcquire(&state->mutex);
+    int count = state->waiting_count;
+    WaitingTask waiting[max_waiting_shown];
+    memcpy(waiting, state->waiting, sizeof(WaitingTask) * count);
+    SpinLockRelease(&state->mutex);
+    for (int i = 0; i < count; ++i) {
+        Datum values[2] = {CStringGetTextDatum(waiting[i].bulk_id), CStringGetTextDatum(waiting[i].waits_for)};
+        bool nulls[2] = {false, false};
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
     return (Datum)0;
 }
 
