@@ -9,8 +9,9 @@
 #   sanitize  the same unit tests under ASan + UBSan (build/unit-sanitize, -DPG_BULK_SANITIZE=ON)
 #   fuzz      libFuzzer over the core (clang++ with ASan + UBSan, built by test/fuzz/build.sh into build/fuzz):
 #             test/fuzz/fuzz_validator.cpp on a copy of test/fuzz/corpus, then test/fuzz/fuzz_batch.cpp (the batch
-#             rules against a one-operation-at-a-time reference) on a copy of test/fuzz/corpus_batch, sharing
-#             PG_BULK_FUZZ_SECONDS (default 45: 30 s and 15 s); any crash, sanitizer report, leak, timeout or
+#             rules against a one-operation-at-a-time reference) on a copy of test/fuzz/corpus_batch, then
+#             test/fuzz/fuzz_claims.cpp (the workers' claim rule keeps the order) on test/fuzz/corpus_claims, sharing
+#             PG_BULK_FUZZ_SECONDS (default 45: 22 s, 15 s and 8 s); any crash, sanitizer report, leak, timeout or
 #             disagreement fails it
 #   docs      every ```sql example of README.md and docs/*.md is in sql/doc_examples.sql (which regress runs)
 #   regress   pg_regress, then the isolation specs, against throwaway servers that preload pg_bulk
@@ -75,13 +76,16 @@ run_sanitized_unit_tests() {
 
 run_fuzz() {
     local seconds="${PG_BULK_FUZZ_SECONDS:-45}" dir="$PG_BULK_ROOT/build/fuzz"
-    # Two thirds of the time for the validator, a third for the batch rules (smaller inputs, a smaller space).
-    local validator_seconds=$((seconds * 2 / 3)) batch_seconds
-    batch_seconds=$((seconds - validator_seconds))
-    suite_header "libFuzzer: test/fuzz/fuzz_validator ${validator_seconds} s, fuzz_batch ${batch_seconds} s (clang++, ASan + UBSan)"
+    # Half the time for the validator, the rest for the batch rules and the claim rule (smaller inputs, smaller
+    # spaces).
+    local validator_seconds=$((seconds / 2)) batch_seconds claims_seconds
+    batch_seconds=$(((seconds - validator_seconds) * 2 / 3))
+    claims_seconds=$((seconds - validator_seconds - batch_seconds))
+    suite_header "libFuzzer: test/fuzz/fuzz_validator ${validator_seconds} s, fuzz_batch ${batch_seconds} s, fuzz_claims ${claims_seconds} s (clang++, ASan + UBSan)"
     bash "$PG_BULK_ROOT/test/fuzz/build.sh" "$dir"
     run_fuzz_target "$dir/fuzz_validator" "$PG_BULK_ROOT/test/fuzz/corpus" "$validator_seconds"
     run_fuzz_target "$dir/fuzz_batch" "$PG_BULK_ROOT/test/fuzz/corpus_batch" "$batch_seconds"
+    run_fuzz_target "$dir/fuzz_claims" "$PG_BULK_ROOT/test/fuzz/corpus_claims" "$claims_seconds"
 }
 
 # Runs fuzzer $1 on a copy of corpus $2 for $3 seconds.
