@@ -9,11 +9,12 @@ InstalledSchema installed_schema;
 
 InstalledSchema read_installed_schema()
 {
-    SpiResult version = spi_execute("SELECT e.extversion FROM pg_catalog.pg_extension e "
-                                    "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
-                                    {});
-    bool at_0_1 = version.count() == 1 && version.text(0, 1) == "0.1";
-    return InstalledSchema{!at_0_1, !at_0_1};
+    SpiResult version = spi_query("SELECT e.extversion FROM pg_catalog.pg_extension e "
+                                  "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
+                                  {});
+    std::string installed = version.count() == 1 ? version.text(0, 1) : std::string();
+    bool at_0_1 = installed == "0.1";
+    return InstalledSchema{!at_0_1, !at_0_1, !at_0_1 && installed != "0.2"};
 }
 
 } // namespace pg_bulk::pg

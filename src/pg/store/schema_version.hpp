@@ -8,6 +8,8 @@ namespace pg_bulk::pg {
 struct InstalledSchema {
     bool pauses = true;              // bulk.global_pause, bulk.tasks.paused_at (0.2)
     bool relationship_meta = true;   // bulk.relationships.meta (0.2)
+    bool versions = true;            // bulk.resources.version, bulk.relationships.version,
+                                     // bulk.operation_results.versions (0.3)
 };
 
 // Reads the installed version (SPI-connected, in a transaction).
