@@ -57,6 +57,20 @@ SELECT bulk.submit_relationships('{"operations": [
                                   "meta": {"source": "hr-import"}}}]}') ->> 'status';
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
 SELECT id, data, meta FROM bulk.relationships WHERE id = 'w1';
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "p1", "data": {"name": "Ann"}}}]}') ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+SELECT version FROM bulk.resources WHERE type = 'provider' AND id = 'p1';
+-- 2: created by the example above, then replaced
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "p1", "data": {"name": "Ann B."}, "ifVersion": 2}},
+  {"action": "UPSERT", "upsert": {"type": "provider", "id": "p1", "data": {"name": "Ann C."}, "ifVersion": 2}}]}')
+  ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+SELECT seq, status, version, error_type, error_message
+  FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+-- 0 | SUCCESS | 3 |                     |
+-- 1 | FAILURE |   | PRECONDITION_FAILED | record with id 'p1' is at version 3, not at the expected version 2
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));

@@ -154,6 +154,7 @@ CREATE TABLE bulk.resources (
     meta        jsonb,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
+    version     integer NOT NULL DEFAULT 1 CHECK (version > 0),  -- 1 when created, +1 at every write (DESIGN §11)
     PRIMARY KEY (type, id)
 );
 
@@ -253,6 +254,7 @@ CREATE TABLE bulk.relationships (
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
     meta         jsonb,  -- as given by the operation, like a resource's
+    version      integer NOT NULL DEFAULT 1 CHECK (version > 0),  -- like a resource's
     PRIMARY KEY (type, id),
     CONSTRAINT relationships_type_fkey FOREIGN KEY (type) REFERENCES bulk.relationship_definitions (key),
     CONSTRAINT relationships_from_fkey FOREIGN KEY (from_type, from_id)
@@ -335,6 +337,10 @@ CREATE TABLE bulk.operation_results (
     status        text NOT NULL CHECK (status IN ('SUCCESS', 'FAILURE', 'CANCELLED')),
     error         jsonb,
     completed_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- The versions a run of successes wrote (DELETE: removed): one element when the run's operations
+    -- share it (a run of CREATEs: {1}), else one per operation seq..last_seq. NULL for other receipts
+    -- and for those written before 0.3.
+    versions      integer[],
     PRIMARY KEY (bulk_id, seq),
     CHECK (last_seq >= seq)
 );
@@ -447,14 +453,14 @@ $$;
 CREATE FUNCTION bulk.receipts(bulk_ids text[], statuses text[] DEFAULT NULL, after_bulk_id text DEFAULT NULL,
                               after_seq integer DEFAULT NULL, max_rows integer DEFAULT 1000)
 RETURNS TABLE (bulk_id text, seq integer, action text, type text, id text, status text, error_code integer,
-               error_type text, error_message text, completed_at timestamptz)
+               error_type text, error_message text, completed_at timestamptz, version integer)
     AS 'MODULE_PATHNAME', 'bulk_receipts_of_tasks' LANGUAGE C STABLE
     SET search_path = pg_catalog, pg_temp;
 
 -- Every receipt of one task, by the same C code.
 CREATE FUNCTION bulk.receipts(bulk_id text)
 RETURNS TABLE (seq integer, action text, type text, id text, status text,
-               error_code integer, error_type text, error_message text, completed_at timestamptz)
+               error_code integer, error_type text, error_message text, completed_at timestamptz, version integer)
     AS 'MODULE_PATHNAME', 'bulk_receipts_of_task' LANGUAGE C STABLE STRICT
     SET search_path = pg_catalog, pg_temp;
 

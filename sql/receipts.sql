@@ -159,14 +159,14 @@ SELECT s.statuses, pg_temp.matches_sql(:'many', s.statuses) AS many_matches, pg_
 SELECT bulk_id = :'few' AS few_task, count(*) AS failures, min(seq) AS first_seq, max(seq) AS last_seq,
        min(error_code) AS error_code, min(error_type) AS error_type, min(ord) AS first_row
   FROM bulk.receipts(ARRAY[:'few', :'many', :'few'], ARRAY['FAILURE'], max_rows => 100000) WITH ORDINALITY
-       AS r(bulk_id, seq, a, b, c, d, error_code, error_type, g, h, ord)
+       AS r(bulk_id, seq, a, b, c, d, error_code, error_type, g, h, version, ord)
  GROUP BY bulk_id ORDER BY min(ord);
 SELECT bulk_id = :'few' AS few_task, seq, action, type, id, status, error_code, error_type, error_message,
        completed_at IS NOT NULL AS completed
   FROM bulk.receipts(ARRAY[:'few', :'many'], ARRAY['FAILURE'], max_rows => 4);
 SELECT bool_and(seq > prev) AS ordered_by_seq
   FROM (SELECT seq, lag(seq, 1, -1) OVER (PARTITION BY bulk_id ORDER BY ord) AS prev
-          FROM bulk.receipts(ARRAY[:'many'], NULL, max_rows => 100000) WITH ORDINALITY AS r(bulk_id, seq, a, b, c, d, e, f, g, h, ord)) s;
+          FROM bulk.receipts(ARRAY[:'many'], NULL, max_rows => 100000) WITH ORDINALITY AS r(bulk_id, seq, a, b, c, d, e, f, g, h, version, ord)) s;
 
 -- Paging: 7 failures a page across the boundary between `few` and `many`; the pages together are the
 -- one-call answer.

@@ -32,6 +32,7 @@ $$;
 CREATE FUNCTION pg_temp.document_matches_rows(bulk_id text) RETURNS boolean LANGUAGE sql AS $$
     SELECT d = (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                     'action', action, 'type', type, 'id', id, 'status', status, 'completedAt', completed_at,
+                    'version', version,
                     'error', CASE WHEN error_code IS NOT NULL THEN jsonb_build_object(
                         'code', error_code, 'type', error_type, 'message', error_message) END)) ORDER BY seq), '[]')
                   FROM bulk.receipts(bulk_id))

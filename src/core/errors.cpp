@@ -16,6 +16,7 @@ const char *error_type_name(ErrorType type)
     case ErrorType::NotFound: return "NOT_FOUND";
     case ErrorType::CardinalityViolation: return "CARDINALITY_VIOLATION";
     case ErrorType::Forbidden: return "FORBIDDEN";
+    case ErrorType::PreconditionFailed: return "PRECONDITION_FAILED";
     case ErrorType::Internal: return "INTERNAL";
     }
     return "INTERNAL";
@@ -26,7 +27,7 @@ std::optional<ErrorType> error_type_from_name(std::string_view name)
     for (ErrorType type : {ErrorType::InvalidRequest, ErrorType::UnknownType, ErrorType::InvalidProperty,
                            ErrorType::MissingRequired, ErrorType::InvalidValue, ErrorType::InvalidContained,
                            ErrorType::AlreadyExists, ErrorType::NotFound, ErrorType::CardinalityViolation,
-                           ErrorType::Forbidden, ErrorType::Internal})
+                           ErrorType::Forbidden, ErrorType::PreconditionFailed, ErrorType::Internal})
         if (name == error_type_name(type))
             return type;
     return std::nullopt;
@@ -39,6 +40,7 @@ int error_type_code(ErrorType type)
     case ErrorType::CardinalityViolation: return 409;
     case ErrorType::NotFound: return 404;
     case ErrorType::Forbidden: return 403;
+    case ErrorType::PreconditionFailed: return 412;
     case ErrorType::Internal: return 500;
     default: return 400;
     }

@@ -20,6 +20,7 @@ enum class ErrorType {
     NotFound,
     CardinalityViolation,
     Forbidden,
+    PreconditionFailed,
     Internal,
 };
 
@@ -27,7 +28,7 @@ enum class ErrorType {
 const char *error_type_name(ErrorType type);
 // The type a receipt name stands for ("INVALID_VALUE" -> InvalidValue); nullopt for any other text.
 std::optional<ErrorType> error_type_from_name(std::string_view name);
-// The HTTP-like code of a type: 400, 403, 404, 409 or 500.
+// The HTTP-like code of a type: 400, 403, 404, 409, 412 or 500.
 int error_type_code(ErrorType type);
 
 // Why one operation fails; the message already names the operation and the JSON path.

@@ -2,6 +2,7 @@
 #include "core/operation.hpp"
 
 #include "core/json_text.hpp"
+#include "core/versions.hpp"
 
 namespace pg_bulk {
 
@@ -36,6 +37,14 @@ void check_client_id(const std::optional<JsonNode> &id, Action action, const Pat
                 "expected 1 to 64 characters of [A-Za-z0-9._:-], " +
                     (id->is(JsonKind::String) ? "got " + quote_excerpt(id->string()) : got_kind(*id)));
     }
+}
+// The message for a payload key the action does not take; `content`: the keys beside type, id and ifVersion.
+std::string unknown_key_message(Action action, const char *content)
+{
+    if (action == Action::Delete)
+        return "unknown key (a delete takes only type, id and ifVersion)";
+    return std::string("unknown key (expected type, id, ") + (takes_if_version(action) ? "ifVersion, " : "") +
+           content + ")";
 }
 } // namespace
 
@@ -144,6 +153,7 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
         bool full = action != Action::Delete;
         if (key == "type") type = value;
         else if (key == "id") id = value;
+        else if (key == "ifVersion" && takes_if_version(action)) check_if_version(value, path.member(key));
         else if (full && key == "data") data = value;
         else if (full && key == "contained") contained = value;
         else if (full && key == "meta") meta = value;
@@ -152,9 +162,7 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
                     "a resource operation has no " + std::string(key) +
                         ": relationship operations go to bulk.submit_relationships");
         else
-            fail_at(ErrorType::InvalidRequest, path.member(key),
-                    full ? "unknown key (expected type, id, data, contained, meta)"
-                         : "unknown key (a delete takes only type and id)");
+            fail_at(ErrorType::InvalidRequest, path.member(key), unknown_key_message(action, "data, contained, meta"));
     }
     PathFrame type_path = path.member("type");
     require_string(type, type_path);
@@ -222,6 +230,7 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
         JsonNode value = payload.value(i);
         if (key == "type") type = value;
         else if (key == "id") id = value;
+        else if (key == "ifVersion" && takes_if_version(action)) check_if_version(value, path.member(key));
         else if (full && key == "from") from = value;
         else if (full && key == "to") to = value;
         else if (full && key == "data") data = value;
@@ -230,9 +239,7 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
             fail_at(ErrorType::InvalidRequest, path.member(key),
                     "a relationship operation has no contained: resource operations go to bulk.submit_resources");
         else
-            fail_at(ErrorType::InvalidRequest, path.member(key),
-                    full ? "unknown key (expected type, id, from, to, data, meta)"
-                         : "unknown key (a delete takes only type and id)");
+            fail_at(ErrorType::InvalidRequest, path.member(key), unknown_key_message(action, "from, to, data, meta"));
     }
     if (full && !from && !to && data)
         fail_at(ErrorType::InvalidRequest, path.member("from"),

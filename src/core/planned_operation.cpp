@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/ksuid.hpp"
+#include "core/versions.hpp"
 
 namespace pg_bulk {
 
@@ -43,8 +44,9 @@ std::vector<PlannedOperation> plan_operations(const JsonNode &chunk, int32_t chu
             planned.id = std::move(*generated);
         else
             throw invalid_bulk_id(bulk_id);
+        JsonNode payload = *operation.find(payload_key(planned.action));
+        planned.if_version = read_if_version(payload);
         if (planned.action != Action::Delete) {
-            JsonNode payload = *operation.find(payload_key(planned.action));
             planned.data = object_member(payload, "data");
             planned.contained = object_member(payload, "contained");
             planned.meta = object_member(payload, "meta");

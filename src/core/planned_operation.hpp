@@ -27,6 +27,8 @@ struct PlannedOperation {
     std::string id;  // the client's id, or the generated one for a CREATE without id
     std::optional<JsonNode> data, contained, meta;
     Endpoint from, to;  // relationship operations other than DELETE
+    std::optional<int32_t> if_version;  // applied only to the record at this version
+    int32_t version = 0;  // of a success: the version written (DELETE: removed); 0 when not known
     std::optional<OperationError> error;  // none: the operation succeeded
 };
 

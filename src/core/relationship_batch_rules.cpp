@@ -1,6 +1,8 @@
 // The cardinality and endpoint rules of a relationship batch.
 #include "core/relationship_batch_rules.hpp"
 
+#include "core/versions.hpp"
+
 namespace pg_bulk {
 
 namespace {
@@ -43,7 +45,7 @@ bool restricts_to(RelationshipCardinality cardinality)
 }
 
 void RelationshipBatch::add_stored(const TypeAndId &key, const Endpoint &from, const Endpoint &to,
-                                   RelationshipCardinality cardinality, std::string created_at)
+                                   RelationshipCardinality cardinality, std::string created_at, int32_t version)
 {
     auto [it, inserted] = rows_.emplace(key, Relationship{});
     if (!inserted)
@@ -53,6 +55,7 @@ void RelationshipBatch::add_stored(const TypeAndId &key, const Endpoint &from, c
     r.to = to;
     r.cardinality = cardinality;
     r.created_at = std::move(created_at);
+    r.version = version;
     r.existed = r.exists = true;
     link(key, r);
 }
@@ -104,6 +107,9 @@ void RelationshipBatch::write(PlannedOperation &operation, const RelationshipDef
 {
     TypeAndId key{operation.type, operation.id};
     Relationship *current = find(key);
+    std::optional<int32_t> stored = current ? std::optional<int32_t>(current->version) : std::nullopt;
+    if ((operation.error = failed_precondition(operation, stored)))
+        return;
     if (current && operation.action == Action::Create) {
         operation.error = already_exists(operation);
         return;
@@ -130,6 +136,7 @@ void RelationshipBatch::write(PlannedOperation &operation, const RelationshipDef
     row.cardinality = candidate.cardinality;
     row.exists = row.touched = true;
     row.writer = &operation;
+    row.version = operation.version = next_version(stored);
     link(key, row);
 }
 
@@ -141,6 +148,9 @@ void RelationshipBatch::remove(PlannedOperation &operation)
         operation.error = not_found(operation);
         return;
     }
+    if ((operation.error = failed_precondition(operation, current->version)))
+        return;
+    operation.version = current->version;
     unlink(key, *current);
     current->exists = false;
     current->touched = current->deleted = true;

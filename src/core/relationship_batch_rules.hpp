@@ -33,6 +33,7 @@ struct Relationship {
     bool touched = false;
     bool deleted = false;     // by an operation of this batch: a later write creates it anew
     std::string created_at;   // as stored; kept when a relationship is rewritten
+    int32_t version = 0;      // while it exists: as stored, or as written by the batch
     const PlannedOperation *writer = nullptr;
 };
 
@@ -53,7 +54,7 @@ class RelationshipBatch {
 public:
     // A stored relationship a probe found (found again by another probe: ignored).
     void add_stored(const TypeAndId &key, const Endpoint &from, const Endpoint &to,
-                    RelationshipCardinality cardinality, std::string created_at);
+                    RelationshipCardinality cardinality, std::string created_at, int32_t version);
     // Decides every operation in order. `resources`: the endpoint resources that exist. Throws
     // TaskCannotContinue when an operation's definition is missing.
     void decide(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,

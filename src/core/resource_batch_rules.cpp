@@ -1,7 +1,9 @@
 // The ordered 409 / 404 / UPSERT semantics of a resource batch.
 #include "core/resource_batch_rules.hpp"
 
-#include <unordered_map>
+#include <unordered_set>
+
+#include "core/versions.hpp"
 
 namespace pg_bulk {
 
@@ -12,6 +14,7 @@ struct KeyState {
     bool existed = false;    // before the batch
     bool exists = false;     // after the operations so far
     bool recreated = false;  // deleted, then written again within the batch
+    int32_t version = 0;     // while it exists
     const PlannedOperation *first = nullptr;        // the first operation of the key: names the row
     const PlannedOperation *last_writer = nullptr;  // the CREATE/UPSERT whose content the row ends with
 };
@@ -23,6 +26,9 @@ void decide_in_order(std::vector<PlannedOperation> &operations, KeyStates &keys)
 {
     for (PlannedOperation &operation : operations) {
         KeyState &state = keys[resource_key(operation)];
+        std::optional<int32_t> stored = state.exists ? std::optional<int32_t>(state.version) : std::nullopt;
+        if ((operation.error = failed_precondition(operation, stored)))
+            continue;
         switch (operation.action) {
         case Action::Create:
             if (state.exists) {
@@ -37,12 +43,14 @@ void decide_in_order(std::vector<PlannedOperation> &operations, KeyStates &keys)
                 operation.error = not_found(operation);
                 continue;
             }
+            operation.version = state.version;
             state.exists = false;
             state.last_writer = nullptr;
             continue;
         }
         if (!state.exists && state.existed)
             state.recreated = true;
+        operation.version = state.version = next_version(stored);
         state.exists = true;
         state.last_writer = &operation;
     }
@@ -83,19 +91,23 @@ std::string resource_key(const PlannedOperation &operation)
 
 bool keys_are_distinct(const std::vector<PlannedOperation> &operations)
 {
-    ResourceKeys seen;
+    std::unordered_set<std::string> seen;
     seen.reserve(operations.size());
     for (const PlannedOperation &operation : operations)
-        if (!seen.insert(resource_key(operation)).second)
+        if (operation.if_version || !seen.insert(resource_key(operation)).second)
             return false;
     return true;
 }
 
 void decide_deletes(const std::vector<PlannedOperation *> &deletes, const ResourceKeys &deleted)
 {
-    for (PlannedOperation *operation : deletes)
-        if (!deleted.count(resource_key(*operation)))
+    for (PlannedOperation *operation : deletes) {
+        auto found = deleted.find(resource_key(*operation));
+        if (found == deleted.end())
             operation->error = not_found(*operation);
+        else
+            operation->version = found->second;
+    }
 }
 
 std::vector<PlannedOperation *> decide_creates(const std::vector<PlannedOperation *> &creates,
@@ -103,17 +115,19 @@ std::vector<PlannedOperation *> decide_creates(const std::vector<PlannedOperatio
 {
     std::vector<PlannedOperation *> fresh;
     for (PlannedOperation *operation : creates) {
-        if (existing.count(resource_key(*operation)))
+        if (existing.count(resource_key(*operation))) {
             operation->error = already_exists(*operation);
-        else
+        } else {
+            operation->version = first_version;
             fresh.push_back(operation);
+        }
     }
     return fresh;
 }
 
 std::vector<const PlannedOperation *> first_of_each_key(const std::vector<PlannedOperation> &operations)
 {
-    ResourceKeys seen;
+    std::unordered_set<std::string> seen;
     seen.reserve(operations.size());
     std::vector<const PlannedOperation *> firsts;
     for (const PlannedOperation &operation : operations)
@@ -131,7 +145,10 @@ ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, 
         if (!inserted)
             continue;
         it->second.first = &operation;
-        it->second.existed = it->second.exists = existing.count(it->first) > 0;
+        auto stored = existing.find(it->first);
+        it->second.existed = it->second.exists = stored != existing.end();
+        if (stored != existing.end())
+            it->second.version = stored->second;
     }
     decide_in_order(operations, keys);
     return net_effect(keys);

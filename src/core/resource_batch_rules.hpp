@@ -5,24 +5,26 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "core/planned_operation.hpp"
 
 namespace pg_bulk {
 
-// A (type, id) as one string ("type\0id"), the key of the batch's sets.
+// A (type, id) as one string ("type\0id"), the key of the batch's maps.
 std::string resource_key(std::string_view type, std::string_view id);
 std::string resource_key(const PlannedOperation &operation);
-using ResourceKeys = std::unordered_set<std::string>;
+// Stored records found by a statement: key -> the version it found.
+using ResourceKeys = std::unordered_map<std::string, int32_t>;
 
-// Whether every (type, id) of the batch is touched by one operation only: the operations are then
-// independent (apply_independent_*), else they need decide_resource_batch.
+// Whether every (type, id) of the batch is touched by one operation only and none carries ifVersion:
+// the operations are then independent (apply_independent_*), else they need decide_resource_batch.
 bool keys_are_distinct(const std::vector<PlannedOperation> &operations);
 
 // Independent operations. DELETEs: those whose key the DELETE found (`deleted`) succeed, the others
 // are 404. CREATEs: those whose key exists are 409; returns the others, which succeed and are inserted.
+// (Conditional operations are never independent: they need the stored version first.)
 void decide_deletes(const std::vector<PlannedOperation *> &deletes, const ResourceKeys &deleted);
 std::vector<PlannedOperation *> decide_creates(const std::vector<PlannedOperation *> &creates,
                                                const ResourceKeys &existing);
@@ -32,8 +34,8 @@ std::vector<PlannedOperation *> decide_creates(const std::vector<PlannedOperatio
 std::vector<const PlannedOperation *> first_of_each_key(const std::vector<PlannedOperation> &operations);
 
 // The net effect: the rows to delete (each named by an operation of its key), and the rows to
-// update and to insert with the content of the operation that last wrote them. A key deleted and
-// written again is deleted and inserted anew.
+// update and to insert with the content and version of the operation that last wrote them. A key
+// deleted and written again is deleted and inserted anew (at version 1, and up from there).
 struct ResourceWrites {
     std::vector<const PlannedOperation *> deletes, updates, inserts;
 };

@@ -8,8 +8,10 @@
 //
 // Input bytes (read until they run out; a missing byte reads 0):
 //   byte 0: bit 0 picks resources (0) or relationships (1).
-//   resources: byte 1: which of the 8 keys (types t, u x ids a..d) are stored; then one byte per
-//     operation: action = b % 3, key = (b / 3) % 8. Batches whose keys are all distinct also go through
+//   resources: byte 1: which of the 8 keys (types t, u x ids a..d) are stored (key k at version
+//     1 + k % 3); then one byte per operation: action = b % 3, key = (b / 3) % 8, and for an UPSERT or
+//     DELETE ifVersion = (b / 24) % 5 (0: none). Versions (of the rows, and those each operation
+//     reports) must agree too. Batches whose keys are all distinct and unconditional also go through
 //     the independent path (decide_deletes, decide_creates) and must agree too.
 //   relationships: byte 1: which of the 6 endpoint resources (providers p0..p2, offices o0..o2) exist;
 //     byte 2: how many stored relationships to try (% 8), each from 2 bytes (type, id, from, to, and a
@@ -76,36 +78,59 @@ void require_same_outcomes(const std::vector<PlannedOperation> &core, const std:
                      (reference[i] ? error_type_name(*reference[i]) : "SUCCESS"));
 }
 
+// The version each successful operation reports (written, or removed by a DELETE).
+void require_same_versions(const std::vector<PlannedOperation> &core, const std::vector<int32_t> &reference,
+                           const char *path)
+{
+    for (size_t i = 0; i < core.size(); ++i)
+        if (!core[i].error && core[i].version != reference[i])
+            disagree(std::string(path) + ": operation " + std::to_string(i) + " reports version " +
+                     std::to_string(core[i].version) + ", the reference " + std::to_string(reference[i]));
+}
+
 // ---- resources ----
 
 struct ResourceRow {
     int writer = -1;        // seq of the operation whose content the row holds; -1: as stored
     bool original = false;  // the stored row itself (updated in place), not a new one
-    bool operator==(const ResourceRow &o) const { return writer == o.writer && original == o.original; }
+    int32_t version = 1;
+    bool operator==(const ResourceRow &o) const
+    {
+        return writer == o.writer && original == o.original && version == o.version;
+    }
 };
 using ResourceTable = std::map<std::string, ResourceRow>;
 
 std::vector<std::optional<ErrorType>> reference_resources(const std::vector<PlannedOperation> &operations,
-                                                          ResourceTable &table)
+                                                          ResourceTable &table, std::vector<int32_t> &reported_versions)
 {
     std::vector<std::optional<ErrorType>> outcomes;
     for (const PlannedOperation &operation : operations) {
         std::string key = resource_key(operation);
         auto it = table.find(key);
         std::optional<ErrorType> result;
-        if (operation.action == Action::Delete) {
-            if (it == table.end())
+        int32_t version = 0;
+        if (operation.if_version && it == table.end()) {
+            result = ErrorType::NotFound;
+        } else if (operation.if_version && it->second.version != *operation.if_version) {
+            result = ErrorType::PreconditionFailed;
+        } else if (operation.action == Action::Delete) {
+            if (it == table.end()) {
                 result = ErrorType::NotFound;
-            else
+            } else {
+                version = it->second.version;
                 table.erase(it);
+            }
         } else if (operation.action == Action::Create && it != table.end()) {
             result = ErrorType::AlreadyExists;
         } else if (it != table.end()) {
             it->second.writer = operation.seq;
+            version = ++it->second.version;
         } else {
-            table[key] = ResourceRow{operation.seq, false};
+            table[key] = ResourceRow{operation.seq, false, version = 1};
         }
         outcomes.push_back(result);
+        reported_versions.push_back(version);
     }
     return outcomes;
 }
@@ -120,9 +145,10 @@ void write_resources(const ResourceWrites &writes, ResourceTable &table)
         if (it == table.end())
             disagree("an UPDATE of a row that is not stored");
         it->second.writer = writer->seq;
+        it->second.version = writer->version;
     }
     for (const PlannedOperation *writer : writes.inserts)
-        if (!table.emplace(resource_key(*writer), ResourceRow{writer->seq, false}).second)
+        if (!table.emplace(resource_key(*writer), ResourceRow{writer->seq, false, writer->version}).second)
             disagree("an INSERT of a row that is stored (primary key violation)");
 }
 
@@ -131,26 +157,33 @@ void write_independent(std::vector<PlannedOperation> &operations, ResourceTable 
 {
     ResourceKeys stored, deleted;
     for (const auto &entry : table)
-        stored.insert(entry.first);
+        stored.emplace(entry.first, entry.second.version);
     std::vector<PlannedOperation *> deletes, creates;
     for (PlannedOperation &operation : operations) {
         if (operation.action == Action::Delete) {
             deletes.push_back(&operation);
-            if (table.erase(resource_key(operation)))
-                deleted.insert(resource_key(operation));
+            auto it = table.find(resource_key(operation));
+            if (it != table.end()) {
+                deleted.emplace(it->first, it->second.version);
+                table.erase(it);
+            }
         } else if (operation.action == Action::Create) {
             creates.push_back(&operation);
         }
     }
     decide_deletes(deletes, deleted);
     for (PlannedOperation *fresh : decide_creates(creates, stored))
-        table[resource_key(*fresh)] = ResourceRow{fresh->seq, false};
+        table[resource_key(*fresh)] = ResourceRow{fresh->seq, false, fresh->version};
+    // The UPSERT statement's RETURNING gives each its version.
     for (PlannedOperation &operation : operations) {
         if (operation.action != Action::Upsert)
             continue;
-        auto [it, inserted] = table.emplace(resource_key(operation), ResourceRow{operation.seq, false});
-        if (!inserted)
+        auto [it, inserted] = table.emplace(resource_key(operation), ResourceRow{operation.seq, false, 1});
+        if (!inserted) {
             it->second.writer = operation.seq;
+            ++it->second.version;
+        }
+        operation.version = it->second.version;
     }
 }
 
@@ -161,24 +194,28 @@ void fuzz_resources(Bytes &bytes)
     uint8_t mask = bytes.next();
     for (int k = 0; k < 8; ++k)
         if (mask & (1 << k))
-            stored[resource_key(types[k / 4], ids[k % 4])] = ResourceRow{-1, true};
+            stored[resource_key(types[k / 4], ids[k % 4])] = ResourceRow{-1, true, 1 + k % 3};
     std::vector<PlannedOperation> operations;
     while (!bytes.empty() && operations.size() < max_operations) {
         uint8_t b = bytes.next();
         int key = (b / 3) % 8;
         operations.push_back(test::resource_operation(static_cast<int32_t>(operations.size()), actions[b % 3],
                                                       types[key / 4], ids[key % 4]));
+        if (int if_version = (b / 24) % 5; if_version && operations.back().action != Action::Create)
+            operations.back().if_version = if_version;
     }
     ResourceTable expected = stored;
-    auto reference = reference_resources(operations, expected);
+    std::vector<int32_t> reference_versions;
+    auto reference = reference_resources(operations, expected, reference_versions);
 
     ResourceKeys existing;
     for (const auto &entry : stored)
-        existing.insert(entry.first);
+        existing.emplace(entry.first, entry.second.version);
     std::vector<PlannedOperation> decided = operations;
     ResourceTable table = stored;
     write_resources(decide_resource_batch(decided, existing), table);
     require_same_outcomes(decided, reference, "decide_resource_batch");
+    require_same_versions(decided, reference_versions, "decide_resource_batch");
     if (table != expected)
         disagree("decide_resource_batch: the rows written differ from the reference's");
 
@@ -187,6 +224,7 @@ void fuzz_resources(Bytes &bytes)
         ResourceTable independent_table = stored;
         write_independent(independent, independent_table);
         require_same_outcomes(independent, reference, "independent path");
+        require_same_versions(independent, reference_versions, "independent path");
         if (independent_table != expected)
             disagree("independent path: the rows written differ from the reference's");
     }
@@ -344,7 +382,7 @@ void fuzz_relationships(Bytes &bytes)
     RelationshipBatch batch;
     for (const auto &[key, row] : stored)
         if (probed(key, row, operations, definitions))
-            batch.add_stored(key, row.from, row.to, row.cardinality, "stored");
+            batch.add_stored(key, row.from, row.to, row.cardinality, "stored", 1);
     std::vector<PlannedOperation> decided = operations;
     batch.decide(decided, definitions, resources);
     RelationshipTable table = stored;

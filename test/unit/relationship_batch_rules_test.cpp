@@ -42,7 +42,7 @@ public:
 
     void store(const std::string &type, const std::string &id, const Endpoint &from, const Endpoint &to, Card card)
     {
-        batch.add_stored(TypeAndId{type, id}, from, to, card, "2020-01-01 00:00:00+00");
+        batch.add_stored(TypeAndId{type, id}, from, to, card, "2020-01-01 00:00:00+00", 1);
     }
 
     // "ok" or the error type's name, per operation.

@@ -85,7 +85,7 @@ TEST_P(ResourceBatchRules, DecidesInOrderAndWritesTheNetEffect)
         operations.push_back(resource_operation(static_cast<int32_t>(operations.size()), step.action, "t", step.id));
     ResourceKeys existing;
     for (const std::string &id : c.stored)
-        existing.insert(resource_key("t", id));
+        existing.emplace(resource_key("t", id), 1);
     ResourceWrites writes = decide_resource_batch(operations, existing);
     for (size_t i = 0; i < c.steps.size(); ++i)
         EXPECT_STREQ(outcome_of(operations[i]), c.steps[i].outcome) << "operation " << i;
@@ -109,7 +109,7 @@ TEST(ResourceBatchRules, SameIdOfAnotherTypeIsAnotherKey)
     std::vector<PlannedOperation> operations{resource_operation(0, Action::Create, "t", "a"),
                                              resource_operation(1, Action::Create, "u", "a")};
     EXPECT_TRUE(keys_are_distinct(operations));
-    ResourceWrites writes = decide_resource_batch(operations, {resource_key("u", "a")});
+    ResourceWrites writes = decide_resource_batch(operations, {{resource_key("u", "a"), 1}});
     EXPECT_FALSE(operations[0].error);
     ASSERT_TRUE(operations[1].error);
     EXPECT_EQ(operations[1].error->message, "record with id 'a' already exists");
@@ -131,16 +131,18 @@ TEST(ResourceBatchRules, IndependentDeletesAndCreates)
     std::vector<PlannedOperation> operations{
         resource_operation(0, Action::Delete, "t", "gone"), resource_operation(1, Action::Delete, "t", "there"),
         resource_operation(2, Action::Create, "t", "taken"), resource_operation(3, Action::Create, "t", "free")};
-    decide_deletes({&operations[0], &operations[1]}, {resource_key("t", "there")});
-    auto fresh = decide_creates({&operations[2], &operations[3]}, {resource_key("t", "taken")});
+    decide_deletes({&operations[0], &operations[1]}, {{resource_key("t", "there"), 4}});
+    auto fresh = decide_creates({&operations[2], &operations[3]}, {{resource_key("t", "taken"), 1}});
     ASSERT_TRUE(operations[0].error);
     EXPECT_EQ(operations[0].error->message, "record with id 'gone' not found");
     EXPECT_FALSE(operations[1].error);
+    EXPECT_EQ(operations[1].version, 4);  // the version removed
     ASSERT_TRUE(operations[2].error);
     EXPECT_EQ(operations[2].error->type, ErrorType::AlreadyExists);
     EXPECT_FALSE(operations[3].error);
     ASSERT_EQ(fresh.size(), 1u);
     EXPECT_EQ(fresh[0], &operations[3]);
+    EXPECT_EQ(operations[3].version, 1);
 }
 
 } // namespace

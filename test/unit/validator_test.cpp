@@ -199,16 +199,40 @@ TEST_F(OperationTest, PayloadKeys)
             {R"({"action": "CREATE", "create": {"type": "provider", "data": {"name": "n"}, "\"": 1}})",
              R"(INVALID_REQUEST: operation 0: create["\""]: unknown key (expected type, id, data, contained, meta))"},
             {R"({"action": "UPSERT", "upsert": {"type": "provider", "id": "u", "data": {"name": "n"}, "Data": {}}})",
-             "INVALID_REQUEST: operation 0: upsert.Data: unknown key (expected type, id, data, contained, meta)"},
+             "INVALID_REQUEST: operation 0: upsert.Data: unknown key (expected type, id, ifVersion, data, contained, meta)"},
             {R"({"action": "DELETE", "delete": {"type": "provider", "id": "p1", "data": {}}})",
-             "INVALID_REQUEST: operation 0: delete.data: unknown key (a delete takes only type and id)"},
+             "INVALID_REQUEST: operation 0: delete.data: unknown key (a delete takes only type, id and ifVersion)"},
             {R"({"action": "DELETE", "delete": {"type": "provider", "id": "r1", "contained": {}}})",
-             "INVALID_REQUEST: operation 0: delete.contained: unknown key (a delete takes only type and id)"},
+             "INVALID_REQUEST: operation 0: delete.contained: unknown key (a delete takes only type, id and ifVersion)"},
             {R"({"action": "DELETE", "delete": {"type": "provider", "id": "r1", "meta": null}})",
-             "INVALID_REQUEST: operation 0: delete.meta: unknown key (a delete takes only type and id)"},
+             "INVALID_REQUEST: operation 0: delete.meta: unknown key (a delete takes only type, id and ifVersion)"},
+            {R"({"action": "CREATE", "create": {"type": "provider", "data": {"name": "n"}, "ifVersion": 1}})",
+             "INVALID_REQUEST: operation 0: create.ifVersion: unknown key (expected type, id, data, contained, meta)"},
             // Unknown keys are found before the type is looked at.
             {R"({"action": "CREATE", "create": {"type": 7, "zzz": 1}})",
              "INVALID_REQUEST: operation 0: create.zzz: unknown key (expected type, id, data, contained, meta)"},
+        },
+        [&](const std::string &text) { return verdict(text); });
+}
+
+TEST_F(OperationTest, IfVersionIsAVersionNumber)
+{
+    const std::string upsert = R"({"action": "UPSERT", "upsert": {"type": "provider", "id": "u", "data": {"name": "n"}, )";
+    const std::string del = R"({"action": "DELETE", "delete": {"type": "provider", "id": "u", )";
+    expect_cases(
+        {
+            {upsert + R"("ifVersion": 1}})", "VALID"},
+            {del + R"("ifVersion": 2147483647}})", "VALID"},
+            {upsert + R"("ifVersion": 0}})",
+             "INVALID_REQUEST: operation 0: upsert.ifVersion: expected a version from 1 to 2147483647, got 0"},
+            {upsert + R"("ifVersion": 2147483648}})",
+             "INVALID_REQUEST: operation 0: upsert.ifVersion: expected a version from 1 to 2147483647, got 2147483648"},
+            {del + R"("ifVersion": 1.5}})",
+             "INVALID_REQUEST: operation 0: delete.ifVersion: expected a version from 1 to 2147483647, got 1.5"},
+            {del + R"("ifVersion": "3"}})",
+             "INVALID_REQUEST: operation 0: delete.ifVersion: expected a version from 1 to 2147483647, got string"},
+            {del + R"("ifVersion": null}})",
+             "INVALID_REQUEST: operation 0: delete.ifVersion: expected a version from 1 to 2147483647, got null"},
         },
         [&](const std::string &text) { return verdict(text); });
 }

@@ -39,6 +39,8 @@ void write_receipts(JsonbArrayWriter &out, std::string_view bulk_id, std::string
                 rendered_run = run->seq;
             }
             members.push_back({"completedAt", completed_at, std::nullopt});
+            if (receipt.version)
+                members.push_back({"version", {}, std::nullopt, receipt.version});
             if (run->error)
                 members.push_back({"error", {}, run->error});
         }

@@ -37,6 +37,15 @@ JEntry entry(uint32 index, uint32 type, size_t start, size_t end, size_t data_st
     return child_entry(type, index, static_cast<uint32>(start - data_start), static_cast<uint32>(end - data_start));
 }
 
+// Appends a number as jsonb stores it: a numeric varlena, 4-byte aligned (the padding belongs to it).
+void append_number(std::string &out, int64 value)
+{
+    pad_to_int(out);
+    Numeric numeric = pg_call([&] { return int64_to_numeric(value); });
+    out.append(reinterpret_cast<const char *>(numeric), VARSIZE(numeric));
+    pg_call([&] { pfree(numeric); });
+}
+
 // Appends the object at a 4-byte aligned position of `out`, which must start 4-byte aligned in the
 // final jsonb (alignment is absolute in the format).
 void append_object(std::string &out, std::vector<JsonbMember> members)
@@ -59,7 +68,10 @@ void append_object(std::string &out, std::vector<JsonbMember> members)
     for (uint32 i = 0; i < count; ++i) {
         size_t start = out.size();
         const JsonbMember &member = members[i];
-        if (member.container) {
+        if (member.number) {
+            append_number(out, *member.number);
+            entries[count + i] = entry(count + i, JENTRY_ISNUMERIC, start, out.size(), outstart);
+        } else if (member.container) {
             pad_to_int(out);
             out.append(static_cast<const char *>(member.container->data()), member.container->length());
             entries[count + i] = entry(count + i, JENTRY_ISCONTAINER, start, out.size(), outstart);

@@ -12,12 +12,13 @@
 
 namespace pg_bulk::pg {
 
-// One member of an object: a string value, or a container value (an object or array node of a
-// JsonbReader) copied as it is.
+// One member of an object: a string value, a container value (an object or array node of a
+// JsonbReader) copied as it is, or a whole number.
 struct JsonbMember {
     std::string_view key;
     std::string_view string;
     std::optional<JsonNode> container;
+    std::optional<int64> number = std::nullopt;
 };
 
 // A standalone object of `members` (keys distinct, any order), palloc'd.

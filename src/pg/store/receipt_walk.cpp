@@ -6,11 +6,13 @@
 #include <string>
 
 #include "core/operation.hpp"
+#include "core/receipt_runs.hpp"
 #include "pg/bridge/jsonb_view.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
 #include "pg/store/ids.hpp"
+#include "pg/store/schema_version.hpp"
 
 namespace pg_bulk::pg {
 
@@ -31,11 +33,12 @@ constexpr const char *first_run_sql =
 // order whatever the table's statistics say, where a cursor over the rest of a large task may be planned as a
 // sort of all of it. The lower bound is a plain parameter, so that it stays an index condition under row
 // level security (which keeps conditions holding a subquery above its own).
-constexpr const char *runs_sql =
-    "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at "
-    "FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "
-    "AND r.seq OPERATOR(pg_catalog.>=) $3 AND r.last_seq OPERATOR(pg_catalog.>=) $2 "
-    "AND ($4 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($4)) ORDER BY r.seq LIMIT 1000";
+// A database whose extension is still at 0.2 stores no versions.
+#define RUNS_SQL(versions)                                                                                         \
+    "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at, " versions " "                                  \
+    "FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) $1 "                                     \
+    "AND r.seq OPERATOR(pg_catalog.>=) $3 AND r.last_seq OPERATOR(pg_catalog.>=) $2 "                              \
+    "AND ($4 IS NULL OR r.status OPERATOR(pg_catalog.=) ANY ($4)) ORDER BY r.seq LIMIT 1000"
 
 constexpr const char *chunk_sql =
     "SELECT c.first_operation, c.operations FROM bulk.task_operations c "
@@ -49,7 +52,8 @@ class RunReader {
 public:
     RunReader(const JsonbReader &reader, std::string_view bulk_id, int32 from_seq, const SpiArg &statuses,
               MemoryContext context)
-        : reader_(reader), context_(context), bulk_id_(text_arg(bulk_id)), from_seq_(from_seq), statuses_(statuses)
+        : reader_(reader), context_(context), bulk_id_(text_arg(bulk_id)), from_seq_(from_seq), statuses_(statuses),
+          runs_sql_(read_installed_schema().versions ? RUNS_SQL("r.versions") : RUNS_SQL("NULL::pg_catalog.int4[]"))
     {
         SpiResult first = spi_query_generic(first_run_sql, {bulk_id_, int4_arg(from_seq)});
         bool none = false;
@@ -81,7 +85,7 @@ private:
     {
         close();
         pg_call([&] { MemoryContextReset(context_); });
-        SpiResult rows = spi_query_generic(runs_sql, {bulk_id_, int4_arg(from_seq_), int4_arg(seq), statuses_});
+        SpiResult rows = spi_query_generic(runs_sql_, {bulk_id_, int4_arg(from_seq_), int4_arg(seq), statuses_});
         batch_ = SPI_tuptable;
         count_ = rows.count();
         row_ = 0;
@@ -101,7 +105,23 @@ private:
         const Jsonb *error = rows.jsonb(row_, 4);
         run_.error = error ? std::optional<JsonNode>(reader_.root(error)) : std::nullopt;
         run_.completed_at = rows.binary(row_, 5, null);
+        Datum versions = rows.binary(row_, 6, null);
+        read_versions(versions, null);
         MemoryContextSwitchTo(outer);
+    }
+
+    // The run's int4[] of versions, detoasted into the batch's context.
+    void read_versions(Datum versions, bool null)
+    {
+        run_.versions = nullptr;
+        run_.version_count = 0;
+        if (null)
+            return;
+        ArrayType *array = pg_call([&] { return DatumGetArrayTypeP(versions); });
+        if (ARR_NDIM(array) != 1 || ARR_HASNULL(array))
+            return;
+        run_.versions = reinterpret_cast<const int32 *>(ARR_DATA_PTR(array));
+        run_.version_count = static_cast<size_t>(ARR_DIMS(array)[0]);
     }
 
     const JsonbReader &reader_;
@@ -109,6 +129,7 @@ private:
     SpiArg bulk_id_;
     int32 from_seq_;
     SpiArg statuses_;
+    const char *runs_sql_;
     SPITupleTable *batch_ = nullptr;
     uint64 count_ = 0;
     uint64 row_ = 0;
@@ -188,8 +209,9 @@ void walk(RunReader &runs, ChunkReader &chunks, std::string_view bulk_id, std::s
         if (!node)
             return false;
         OperationSummary operation = summarize_operation(*node);
-        OperationReceipt receipt{seq, operation.action ? action_name(*operation.action) : "", operation.type,
-                                 operation.id, status, run};
+        int32 version = run && run->version_count ? version_in_run(run->versions, run->version_count, run->seq, seq) : 0;
+        OperationReceipt receipt{seq,          operation.action ? action_name(*operation.action) : "",
+                                 operation.type, operation.id, status, run, version};
         if (!operation.id && operation.action == Action::Create) {
             generated = generated_resource_id(bulk_id, static_cast<uint32_t>(seq));
             receipt.id = generated;

@@ -26,6 +26,8 @@ struct ReceiptRun {
     std::string_view status;
     std::optional<JsonNode> error;  // the whole error object
     Datum completed_at;             // timestamptz
+    const int32 *versions;          // of a success: one shared by the run, or one per operation
+    size_t version_count;           // 0: no versions stored (a failure, or a receipt written before 0.3)
 };
 
 // The receipt of one operation.
@@ -36,6 +38,7 @@ struct OperationReceipt {
     std::optional<std::string_view> id;  // for a CREATE without id: the id it gets
     std::string_view status;
     const ReceiptRun *run;               // nullptr for an unfinished operation
+    int32 version;                       // written (DELETE: removed) by a success; 0 when none is known
 };
 
 // Which receipts a walk visits.

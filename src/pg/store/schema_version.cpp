@@ -11,16 +11,16 @@ InstalledSchema installed_schema;
 
 InstalledSchema read_installed_schema()
 {
-    SpiResult version = spi_execute("SELECT e.extversion FROM pg_catalog.pg_extension e "
-                                    "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
-                                    {});
+    SpiResult version = spi_query("SELECT e.extversion FROM pg_catalog.pg_extension e "
+                                  "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_bulk'",
+                                  {});
     // Versions are "0.<minor>"; a missing or unreadable one is taken as the library's own.
     int minor = 1000;
     if (version.count() == 1 && version.text(0, 1).rfind("0.", 0) == 0)
         minor = std::atoi(version.text(0, 1).c_str() + 2);
     InstalledSchema schema;
     schema.pauses = schema.relationship_meta = minor >= 2;
-    schema.touches = minor >= 3;
+    schema.touches = schema.versions = minor >= 3;
     return schema;
 }
 

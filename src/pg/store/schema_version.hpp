@@ -9,6 +9,8 @@ struct InstalledSchema {
     bool pauses = true;              // bulk.global_pause, bulk.tasks.paused_at (0.2)
     bool relationship_meta = true;   // bulk.relationships.meta (0.2)
     bool touches = true;             // bulk.tasks.touches (0.3)
+    bool versions = true;            // bulk.resources.version, bulk.relationships.version,
+                                     // bulk.operation_results.versions (0.3)
 };
 
 // Reads the installed version (SPI-connected, in a transaction).

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/relationship_batch_rules.hpp"
+#include "core/versions.hpp"
 #include "pg/bridge/jsonb_view.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
@@ -18,10 +19,14 @@ namespace {
 
 // A probe: the stored relationships matching each key k, locked. LATERAL: one index lookup per key
 // whatever the planner thinks of the table's size (a table a first task is filling has no statistics).
-#define RELATIONSHIP_PROBE(keys, condition)                                                                         \
+// The stored version is read as 1 in a database whose extension is still at 0.2 (no version column).
+#define RELATIONSHIP_PROBE_READING(version, keys, condition)                                                        \
     "SELECT r.type, r.id, r.from_type, r.from_id, r.to_type, r.to_id, r.cardinality, "                              \
-    "r.created_at::pg_catalog.text FROM ROWS FROM (" keys ") CROSS JOIN LATERAL (SELECT r.* "                       \
+    "r.created_at::pg_catalog.text, " version " FROM ROWS FROM (" keys ") CROSS JOIN LATERAL (SELECT r.* "          \
     "FROM bulk.relationships r WHERE " condition " FOR UPDATE OF r) AS r"
+#define RELATIONSHIP_PROBE(keys, condition)                                                                         \
+    (installed_schema.versions ? RELATIONSHIP_PROBE_READING("r.version", keys, condition)                          \
+                               : RELATIONSHIP_PROBE_READING("1", keys, condition))
 #define TEXT_ARRAY(n) "pg_catalog.unnest($" #n "::pg_catalog.text[])"
 
 void load_rows(const SpiResult &rows, RelationshipBatch &batch)
@@ -32,7 +37,8 @@ void load_rows(const SpiResult &rows, RelationshipBatch &batch)
         if (!cardinality)
             throw TaskCannotContinue("a stored relationship has the unknown cardinality '" + stored + "'");
         batch.add_stored(TypeAndId{rows.text(row, 1), rows.text(row, 2)}, Endpoint{rows.text(row, 3), rows.text(row, 4)},
-                         Endpoint{rows.text(row, 5), rows.text(row, 6)}, *cardinality, rows.text(row, 8));
+                         Endpoint{rows.text(row, 5), rows.text(row, 6)}, *cardinality, rows.text(row, 8),
+                         rows.int4(row, 9));
     }
 }
 
@@ -125,12 +131,13 @@ std::set<TypeAndId> probe_endpoints(const std::vector<PlannedOperation> &operati
 // Rows for the INSERT into bulk.relationships.
 struct RelationshipRows {
     ArrayBuilder types{TEXTOID}, ids{TEXTOID}, from_types{TEXTOID}, from_ids{TEXTOID}, to_types{TEXTOID},
-        to_ids{TEXTOID}, cardinalities{TEXTOID}, data{JSONBOID}, created{TEXTOID}, meta{JSONBOID};
+        to_ids{TEXTOID}, cardinalities{TEXTOID}, data{JSONBOID}, created{TEXTOID}, meta{JSONBOID}, versions{INT4OID};
 
     // `created_at` (as text) is kept when a relationship is rewritten; nullptr: now().
     void add(const TypeAndId &key, const Endpoint &from, const Endpoint &to, std::string_view cardinality,
-             const PlannedOperation &writer, const std::string *created_at)
+             const PlannedOperation &writer, const std::string *created_at, int32 version)
     {
+        versions.add_int4(version);
         types.add_text(key.first);
         ids.add_text(key.second);
         from_types.add_text(from.type);
@@ -148,32 +155,35 @@ struct RelationshipRows {
     size_t size() const { return types.size(); }
 };
 
-// The INSERT of a batch's rows; without meta for a database still at 0.1 (which gets $10 unused).
-const char *insert_sql(bool with_meta)
+// The INSERT of a batch's rows; without meta for a database still at 0.1, without version for one
+// still at 0.1 or 0.2 (which get $10 or $11 unused).
+const char *insert_sql(const InstalledSchema &schema)
 {
-    auto build = [](bool meta) {
+    auto build = [](bool meta, bool version) {
         return std::string("INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality, "
                            "data, created_at") +
-               (meta ? ", meta" : "") +
+               (meta ? ", meta" : "") + (version ? ", version" : "") +
                ") SELECT k.type, k.id, k.from_type, k.from_id, k.to_type, k.to_id, k.cardinality, "
                "coalesce(k.data, '{}'::pg_catalog.jsonb), coalesce(k.created::pg_catalog.timestamptz, pg_catalog.now())" +
-               (meta ? ", k.meta" : "") +
+               (meta ? ", k.meta" : "") + (version ? ", k.version" : "") +
                " FROM ROWS FROM (" TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ", " TEXT_ARRAY(4) ", " TEXT_ARRAY(5)
                ", " TEXT_ARRAY(6) ", " TEXT_ARRAY(7) ", pg_catalog.unnest($8::pg_catalog.jsonb[]), " TEXT_ARRAY(9)
-               ", pg_catalog.unnest($10::pg_catalog.jsonb[])) "
-               "AS k(type, id, from_type, from_id, to_type, to_id, cardinality, data, created, meta)";
+               ", pg_catalog.unnest($10::pg_catalog.jsonb[]), pg_catalog.unnest($11::pg_catalog.int4[])) "
+               "AS k(type, id, from_type, from_id, to_type, to_id, cardinality, data, created, meta, version)";
     };
-    static const std::string with = build(true), without = build(false);
-    return (with_meta ? with : without).c_str();
+    static const std::string current = build(true, true), at_0_2 = build(true, false), at_0_1 = build(false, false);
+    if (schema.versions)
+        return current.c_str();
+    return (schema.relationship_meta ? at_0_2 : at_0_1).c_str();
 }
 
 void insert_rows(const RelationshipRows &rows)
 {
     spi_execute_generic(  // its plan cannot depend on table sizes: planned once
-        insert_sql(installed_schema.relationship_meta),
+        insert_sql(installed_schema),
         {rows.types.argument(), rows.ids.argument(), rows.from_types.argument(), rows.from_ids.argument(),
          rows.to_types.argument(), rows.to_ids.argument(), rows.cardinalities.argument(), rows.data.argument(),
-         rows.created.argument(), rows.meta.argument()});
+         rows.created.argument(), rows.meta.argument(), rows.versions.argument()});
 }
 
 // One DELETE and one INSERT for the net effect.
@@ -187,7 +197,8 @@ void write_net_effect(const RelationshipWrites &writes)
     }
     for (const RelationshipInsert &insert : writes.inserts)
         inserts.add(*insert.key, insert.row->from, insert.row->to,
-                    relationship_cardinality_name(insert.row->cardinality), *insert.row->writer, insert.created_at);
+                    relationship_cardinality_name(insert.row->cardinality), *insert.row->writer, insert.created_at,
+                    insert.row->version);
     if (delete_types.size())
         spi_execute_prepared("DELETE FROM bulk.relationships r USING ROWS FROM (" TEXT_ARRAY(1) ", " TEXT_ARRAY(2)
                              ") AS k(type, id) "
@@ -213,10 +224,14 @@ bool try_plain_insert(std::vector<PlannedOperation> &operations, const Relations
         for (const PlannedOperation *operation : in_key_order(operations))
             rows.add(TypeAndId{operation->type, operation->id}, operation->from, operation->to,
                      relationship_cardinality_name(definitions.find_relationship(operation->type)->cardinality),
-                     *operation, nullptr);
+                     *operation, nullptr, first_version);
         insert_rows(rows);
     };
-    return plain_inserts.attempt(operations.size(), insert_all);
+    if (!plain_inserts.attempt(operations.size(), insert_all))
+        return false;
+    for (PlannedOperation &operation : operations)
+        operation.version = first_version;
+    return true;
 }
 
 } // namespace

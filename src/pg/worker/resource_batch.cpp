@@ -2,27 +2,42 @@
 #include "pg/worker/resource_batch.hpp"
 
 #include "core/resource_batch_rules.hpp"
+#include "core/versions.hpp"
 #include "pg/bridge/jsonb_view.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
 #include "pg/bridge/subtransaction.hpp"
+#include "pg/store/schema_version.hpp"
 
 namespace pg_bulk::pg {
 
 namespace {
 
-// The (type, id) keys of a probe's result.
+// Statements are written once with the stored version (0.3) and once without, for a database whose
+// extension is still at 0.2 (no version column: versions read as 1 and are not written).
+const char *versioned(const char *with_versions, const char *without_versions)
+{
+    return installed_schema.versions ? with_versions : without_versions;
+}
+
+// The (type, id) keys of a statement's result (type, id, version), with the version each had.
 ResourceKeys keys_in(const SpiResult &rows)
 {
     ResourceKeys keys;
     keys.reserve(rows.count());
     for (uint64 row = 0; row < rows.count(); ++row)
-        keys.insert(resource_key(rows.text(row, 1), rows.text(row, 2)));
+        keys.emplace(resource_key(rows.text(row, 1), rows.text(row, 2)), rows.int4(row, 3));
     return keys;
 }
 
-// Locks the keys of the batch that already exist and returns them.
+// Locks the keys of the batch that already exist and returns them with their versions.
+#define PROBE_EXISTING_SQL(version)                                                                                \
+    "SELECT r.type, r.id, " version " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "                 \
+    "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.* "                     \
+    "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "        \
+    "FOR UPDATE OF r) AS r"
+
 ResourceKeys probe_existing(const std::vector<PlannedOperation> &operations)
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
@@ -30,17 +45,14 @@ ResourceKeys probe_existing(const std::vector<PlannedOperation> &operations)
         types.add_text(operation->type);
         ids.add_text(operation->id);
     }
-    return keys_in(spi_execute_prepared(
-        "SELECT r.type, r.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "
-        "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.type, r.id "
-        "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "
-        "FOR UPDATE OF r) AS r",
-        {types.argument(), ids.argument()}));
+    return keys_in(spi_execute_prepared(versioned(PROBE_EXISTING_SQL("r.version"), PROBE_EXISTING_SQL("1")),
+                                        {types.argument(), ids.argument()}));
 }
 
-// Rows for one set-based statement: unnest($1 type, $2 id, $3 data, $4 contained, $5 meta).
+// Rows for one set-based statement: unnest($1 type, $2 id, $3 data, $4 contained, $5 meta, $6 version).
 struct ResourceRows {
-    ArrayBuilder types{TEXTOID}, ids{TEXTOID}, data{JSONBOID}, contained{JSONBOID}, meta{JSONBOID};
+    ArrayBuilder types{TEXTOID}, ids{TEXTOID}, data{JSONBOID}, contained{JSONBOID}, meta{JSONBOID},
+        versions{INT4OID};
 
     void add_key(std::string_view type, std::string_view id)
     {
@@ -53,33 +65,52 @@ struct ResourceRows {
         data.add_jsonb(jsonb_copy(*content.data));
         contained.add_jsonb(content.contained ? jsonb_copy(*content.contained) : nullptr);
         meta.add_jsonb(content.meta ? jsonb_copy(*content.meta) : nullptr);
+        versions.add_int4(content.version);
     }
     size_t size() const { return types.size(); }
 };
 
-constexpr const char *delete_rows_sql =
-    "DELETE FROM bulk.resources r "
-    "USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "
-    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id RETURNING r.type, r.id";
+#define DELETE_ROWS_SQL(version)                                                                                   \
+    "DELETE FROM bulk.resources r USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "                     \
+    "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "                                                    \
+    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id RETURNING r.type, r.id, " version
+
+// Deletes the rows of `deletes` (keys only); returns those it found, with the versions removed.
+ResourceKeys delete_rows(const ResourceRows &deletes)
+{
+    return keys_in(spi_execute_prepared(versioned(DELETE_ROWS_SQL("r.version"), DELETE_ROWS_SQL("1")),
+                                        {deletes.types.argument(), deletes.ids.argument()}));
+}
 
 #define RESOURCE_ROWS                                                                                              \
     "ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "              \
     "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
-    "pg_catalog.unnest($5::pg_catalog.jsonb[])) AS k(type, id, data, contained, meta)"
+    "pg_catalog.unnest($5::pg_catalog.jsonb[]), pg_catalog.unnest($6::pg_catalog.int4[])) "                         \
+    "AS k(type, id, data, contained, meta, version)"
 
 // The same rows as a select list: unnest() in the target list (ProjectSet) hands each row straight
-// to the INSERT, where ROWS FROM (a function scan) would first copy them all into a tuplestore.
-#define RESOURCE_COLUMNS                                                                                           \
+// to the INSERT, where ROWS FROM (a function scan) would first copy them all into a tuplestore. A
+// row inserted without its version column starts at the column's default, 1.
+#define RESOURCE_COLUMNS(version_column, version_value)                                                            \
+    "(type, id, data, contained, meta" version_column ") "                                                         \
     "SELECT pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "                  \
     "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
-    "pg_catalog.unnest($5::pg_catalog.jsonb[])"
+    "pg_catalog.unnest($5::pg_catalog.jsonb[])" version_value
 
-constexpr const char *insert_sql = "INSERT INTO bulk.resources (type, id, data, contained, meta) " RESOURCE_COLUMNS;
+constexpr const char *insert_sql = "INSERT INTO bulk.resources " RESOURCE_COLUMNS("", "");
 
-constexpr const char *upsert_sql =
-    "INSERT INTO bulk.resources AS r (type, id, data, contained, meta) " RESOURCE_COLUMNS
-    " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "
-    "meta = excluded.meta, updated_at = pg_catalog.now()";
+#define INSERT_VERSIONED_SQL(version_column, version_value)                                                        \
+    "INSERT INTO bulk.resources " RESOURCE_COLUMNS(version_column, version_value)
+
+#define UPSERT_SQL(set_version, version)                                                                           \
+    "INSERT INTO bulk.resources AS r " RESOURCE_COLUMNS("", "")                                                    \
+    " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "                 \
+    "meta = excluded.meta, updated_at = pg_catalog.now()" set_version " RETURNING r.type, r.id, " version
+
+#define UPDATE_SQL(set_version)                                                                                    \
+    "UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "                          \
+    "updated_at = pg_catalog.now()" set_version " FROM " RESOURCE_ROWS                                             \
+    " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id"
 
 // The UPDATE joins bulk.resources: planned per call (spi_execute_prepared). The INSERTs' plans cannot
 // depend on the table's size (ON CONFLICT looks rows up through the primary key): planned once.
@@ -87,10 +118,11 @@ SpiResult run_with_rows(const char *sql, const ResourceRows &rows, bool reads_ta
 {
     auto execute = reads_table ? spi_execute_prepared : spi_execute_generic;
     return execute(sql, {rows.types.argument(), rows.ids.argument(), rows.data.argument(), rows.contained.argument(),
-                         rows.meta.argument()});
+                         rows.meta.argument(), rows.versions.argument()});
 }
 
-// One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave.
+// One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave, each row
+// at the version the batch rules gave it.
 void write_net_effect(const ResourceWrites &writes)
 {
     ResourceRows deletes, updates, inserts;
@@ -101,14 +133,13 @@ void write_net_effect(const ResourceWrites &writes)
     for (const PlannedOperation *writer : writes.inserts)
         inserts.add(writer->type, writer->id, *writer);
     if (deletes.size())
-        spi_execute_prepared(delete_rows_sql, {deletes.types.argument(), deletes.ids.argument()});
+        delete_rows(deletes);
     if (updates.size())
-        run_with_rows("UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "
-                      "updated_at = pg_catalog.now() FROM " RESOURCE_ROWS
-                      " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id",
-                      updates, true);
+        run_with_rows(versioned(UPDATE_SQL(", version = k.version"), UPDATE_SQL("")), updates, true);
     if (inserts.size())
-        run_with_rows(insert_sql, inserts);
+        run_with_rows(versioned(INSERT_VERSIONED_SQL(", version", ", pg_catalog.unnest($6::pg_catalog.int4[])"),
+                                INSERT_VERSIONED_SQL("", "")),
+                      inserts);
 }
 
 // CREATEs of new ids (a load, say) need no check beyond the primary key: a plain INSERT, tried
@@ -135,7 +166,7 @@ ResourceKeys existing_keys(const std::vector<PlannedOperation *> &created)
             "AND r.id OPERATOR(pg_catalog.=) k.id OFFSET 0) AS r",
             {text_arg(type), ids.argument()});
         for (uint64 row = 0; row < found.count(); ++row)
-            existing.insert(resource_key(found.text(row, 1), found.text(row, 2)));
+            existing.emplace(resource_key(found.text(row, 1), found.text(row, 2)), 0);
     }
     return existing;
 }
@@ -147,6 +178,8 @@ void insert_created(const std::vector<PlannedOperation *> &created)
     for (const PlannedOperation *operation : created)
         rows.add(operation->type, operation->id, *operation);
     run_with_rows(insert_sql, rows);
+    for (PlannedOperation *operation : created)
+        operation->version = first_version;
 }
 
 // CREATEs of which some ids exist: an unlocked probe finds them (409), a plain INSERT writes the
@@ -160,6 +193,13 @@ void create_probed(std::vector<PlannedOperation *> &created)
         insert_created(fresh);
 }
 
+// The versions the UPSERTs wrote, as their statement returned them.
+void set_written_versions(const std::vector<PlannedOperation *> &upserted, const ResourceKeys &written)
+{
+    for (PlannedOperation *operation : upserted)
+        operation->version = written.at(resource_key(*operation));
+}
+
 // Every key of the batch is touched by one operation only, so the operations are independent and
 // need no locking probe: DELETE ... RETURNING tells which DELETE found no row, INSERT ... ON CONFLICT
 // DO UPDATE writes the UPSERTs, and the CREATEs are a plain INSERT (or probed, see above).
@@ -167,7 +207,7 @@ void apply_independent(std::vector<PlannedOperation> &operations)
 {
     // The operations are independent: written in key order, for the index's sake.
     ResourceRows upserts, deletes;
-    std::vector<PlannedOperation *> created, deleted;
+    std::vector<PlannedOperation *> created, deleted, upserted;
     for (PlannedOperation *pointer : in_key_order(operations)) {
         PlannedOperation &operation = *pointer;
         switch (operation.action) {
@@ -176,6 +216,7 @@ void apply_independent(std::vector<PlannedOperation> &operations)
             break;
         case Action::Upsert:
             upserts.add(operation.type, operation.id, operation);
+            upserted.push_back(&operation);
             break;
         case Action::Delete:
             deletes.add_key(operation.type, operation.id);
@@ -184,12 +225,15 @@ void apply_independent(std::vector<PlannedOperation> &operations)
         }
     }
     if (deletes.size())
-        decide_deletes(deleted, keys_in(spi_execute_prepared(delete_rows_sql,
-                                                             {deletes.types.argument(), deletes.ids.argument()})));
+        decide_deletes(deleted, delete_rows(deletes));
     if (!created.empty() && !plain_inserts.attempt(created.size(), [&] { insert_created(created); }))
         create_probed(created);
     if (upserts.size())
-        run_with_rows(upsert_sql, upserts);
+        set_written_versions(upserted, keys_in(run_with_rows(
+                                           versioned(UPSERT_SQL(", version = r.version OPERATOR(pg_catalog.+) 1",
+                                                                "r.version"),
+                                                     UPSERT_SQL("", "1")),
+                                           upserts)));
 }
 
 } // namespace
