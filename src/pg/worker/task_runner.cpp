@@ -15,7 +15,6 @@
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/subtransaction.hpp"
 #include "pg/settings.hpp"
-#include "pg/store/ids.hpp"
 #include "pg/store/profile_cache.hpp"
 #include "pg/store/schema_version.hpp"
 #include "pg/store/task_group_store.hpp"
@@ -30,14 +29,9 @@
 #include "pg/worker/worker_transaction.hpp"
 
 extern "C" {
-#include "commands/extension.h"
-#include "catalog/pg_extension.h"
-#include "storage/lmgr.h"
 #include "pgstat.h"
 #include "postmaster/interrupt.h"
 #include "storage/latch.h"
-#include "utils/snapmgr.h"
-#include "utils/syscache.h"
 }
 
 namespace pg_bulk::pg {

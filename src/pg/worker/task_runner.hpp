@@ -1,5 +1,5 @@
-// Applying queued tasks, one at a time in submission order, each in batch transactions whose
-// effects, receipts and progress commit together (DESIGN §5, §6).
+// Applying the tasks a worker claimed (task_claim.hpp), each in batch transactions whose effects,
+// receipts and progress commit together (DESIGN §5, §6).
 #pragma once
 
 #include <csignal>
@@ -12,8 +12,8 @@ extern volatile sig_atomic_t stop_requested;
 // What became of the task run_next_task took up.
 enum class RunResult { NoTask, Finished, Stopped };
 
-// Claims the oldest pending task and applies it until it ends, the worker is asked to stop, or
-// pg_bulk.enabled turns off. Errors escape as C++ exceptions with no transaction left open.
+// Claims what may start (a task, or a group of small tasks) and applies it until it ends, the worker is
+// asked to stop, or it is paused. Errors escape as C++ exceptions with no transaction left open.
 RunResult run_next_task();
 
 // Deletes tasks that finished longer than pg_bulk.task_retention ago, and loads that old whose
