@@ -119,13 +119,16 @@ void wake_for_work()
     if (!state)
         return;
     Latch *latch = nullptr;
+    bool starting = false;  // a worker that is starting looks at the queue once it is up
     SpinLockAcquire(&state->mutex);
-    for (WorkerSlot &slot : state->slots)
+    for (WorkerSlot &slot : state->slots) {
+        starting = starting || slot.phase == WorkerPhase::Starting;
         if (slot.phase == WorkerPhase::Idle && slot.latch && (&slot - state->slots) != own_slot) {
             latch = slot.latch;
             break;
         }
-    if (!latch) {
+    }
+    if (!latch && !starting) {
         state->more_workers_wanted = true;
         latch = state->launcher_latch;
     }
