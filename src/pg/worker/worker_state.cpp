@@ -118,23 +118,33 @@ void wake_for_work()
 {
     if (!state)
         return;
-    Latch *latch = nullptr;
-    bool starting = false;  // a worker that is starting looks at the queue once it is up
+    // An idle worker, if there is one. Otherwise every busy worker (one that looked at the queue before
+    // the new task committed and is about to wait then looks again at once) and, unless a worker is still
+    // starting (it looks at the queue once up), the launcher for one more.
+    Latch *latches[max_worker_slots + 1];
+    int count = 0;
+    bool idle = false, starting = false;
     SpinLockAcquire(&state->mutex);
-    for (WorkerSlot &slot : state->slots) {
+    for (int i = 0; i < max_worker_slots && !idle; ++i) {
+        const WorkerSlot &slot = state->slots[i];
+        if (i == own_slot || slot.phase == WorkerPhase::Free)
+            continue;
         starting = starting || slot.phase == WorkerPhase::Starting;
-        if (slot.phase == WorkerPhase::Idle && slot.latch && (&slot - state->slots) != own_slot) {
-            latch = slot.latch;
-            break;
-        }
+        if (!slot.latch)
+            continue;
+        idle = slot.phase == WorkerPhase::Idle;
+        if (idle)
+            count = 0;
+        latches[count++] = slot.latch;
     }
-    if (!latch && !starting) {
+    if (!idle && !starting) {
         state->more_workers_wanted = true;
-        latch = state->launcher_latch;
+        if (state->launcher_latch)
+            latches[count++] = state->launcher_latch;
     }
     SpinLockRelease(&state->mutex);
-    if (latch)
-        SetLatch(latch);
+    for (int i = 0; i < count; ++i)
+        SetLatch(latches[i]);
 }
 
 void publish_launcher(Latch *latch)
