@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/planned_operation.hpp"
+#include "core/record_patch.hpp"
 
 namespace pg_bulk {
 
@@ -18,7 +19,8 @@ std::string resource_key(const PlannedOperation &operation);
 // Stored records found by a statement: key -> the version it found.
 using ResourceKeys = std::unordered_map<std::string, int32_t>;
 
-// Whether every (type, id) of the batch is touched by one operation only and none carries ifVersion:
+// Whether every (type, id) of the batch is touched by one operation only, none carries ifVersion and
+// none is a PATCH (which needs the stored record):
 // the operations are then independent (apply_independent_*), else they need decide_resource_batch.
 bool keys_are_distinct(const std::vector<PlannedOperation> &operations);
 
@@ -39,7 +41,14 @@ std::vector<const PlannedOperation *> first_of_each_key(const std::vector<Planne
 struct ResourceWrites {
     std::vector<const PlannedOperation *> deletes, updates, inserts;
 };
-// Valid while `operations` is.
-ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, const ResourceKeys &existing);
+// What the PATCHes of a batch merge into: the content of the stored records (key -> content), and
+// the patcher that merges and checks.
+struct PatchContext {
+    const std::unordered_map<std::string, RecordContent> &stored;
+    const RecordPatcher &patcher;
+};
+// Valid while `operations` is. `patches` is required when the batch holds a PATCH.
+ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, const ResourceKeys &existing,
+                                     const PatchContext *patches = nullptr);
 
 } // namespace pg_bulk

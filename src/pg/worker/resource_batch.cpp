@@ -1,9 +1,14 @@
 // Batch apply of resource operations (DESIGN §3, §6).
 #include "pg/worker/resource_batch.hpp"
 
+#include <stdexcept>
+#include <unordered_map>
+
 #include "core/resource_batch_rules.hpp"
 #include "core/versions.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/jsonb_view.hpp"
+#include "pg/bridge/pattern_engine.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
@@ -31,22 +36,41 @@ ResourceKeys keys_in(const SpiResult &rows)
     return keys;
 }
 
-// Locks the keys of the batch that already exist and returns them with their versions.
-#define PROBE_EXISTING_SQL(version)                                                                                \
-    "SELECT r.type, r.id, " version " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "                 \
+// Locks the keys of the batch that already exist and returns them with their versions (and, for a
+// batch with PATCHes, what they hold).
+#define PROBE_EXISTING_SQL(version, content)                                                                       \
+    "SELECT r.type, r.id, " version content " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "         \
     "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.* "                     \
     "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "        \
     "FOR UPDATE OF r) AS r"
+#define STORED_CONTENT ", r.data, r.contained, r.meta"
 
-ResourceKeys probe_existing(const std::vector<PlannedOperation> &operations)
+SpiResult probe_existing(const std::vector<PlannedOperation> &operations, bool with_content)
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
     for (const PlannedOperation *operation : first_of_each_key(operations)) {
         types.add_text(operation->type);
         ids.add_text(operation->id);
     }
-    return keys_in(spi_execute_prepared(versioned(PROBE_EXISTING_SQL("r.version"), PROBE_EXISTING_SQL("1")),
-                                        {types.argument(), ids.argument()}));
+    const char *sql = with_content ? versioned(PROBE_EXISTING_SQL("r.version", STORED_CONTENT),
+                                               PROBE_EXISTING_SQL("1", STORED_CONTENT))
+                                   : versioned(PROBE_EXISTING_SQL("r.version", ""), PROBE_EXISTING_SQL("1", ""));
+    return spi_execute_prepared(sql, {types.argument(), ids.argument()});
+}
+
+// The stored records a probe with content found: key -> data, contained, meta.
+std::unordered_map<std::string, RecordContent> contents_in(const SpiResult &rows, const JsonbReader &reader)
+{
+    std::unordered_map<std::string, RecordContent> contents;
+    contents.reserve(rows.count());
+    auto member = [&](uint64 row, int column) -> std::optional<JsonNode> {
+        const Jsonb *value = rows.jsonb(row, column);
+        return value ? std::optional<JsonNode>(reader.root(value)) : std::nullopt;
+    };
+    for (uint64 row = 0; row < rows.count(); ++row)
+        contents.emplace(resource_key(rows.text(row, 1), rows.text(row, 2)),
+                         RecordContent{member(row, 4), member(row, 5), member(row, 6)});
+    return contents;
 }
 
 // Rows for one set-based statement: unnest($1 type, $2 id, $3 data, $4 contained, $5 meta, $6 version).
@@ -222,6 +246,8 @@ void apply_independent(std::vector<PlannedOperation> &operations)
             deletes.add_key(operation.type, operation.id);
             deleted.push_back(&operation);
             break;
+        case Action::Patch:
+            throw std::logic_error("a PATCH is never independent");
         }
     }
     if (deletes.size())
@@ -238,14 +264,27 @@ void apply_independent(std::vector<PlannedOperation> &operations)
 
 } // namespace
 
-void apply_resource_batch(std::vector<PlannedOperation> &operations)
+void apply_resource_batch(std::vector<PlannedOperation> &operations, const Catalog &definitions)
 {
     if (keys_are_distinct(operations)) {
         apply_independent(operations);
         return;
     }
-    ResourceKeys existing = probe_existing(operations);
-    write_net_effect(decide_resource_batch(operations, existing));
+    bool patches = holds_patch(operations);
+    SpiResult probed = probe_existing(operations, patches);
+    ResourceKeys existing = keys_in(probed);
+    if (!patches) {
+        write_net_effect(decide_resource_batch(operations, existing));
+        return;
+    }
+    // The merged records are palloc'd in the batch's memory, where the operations point until written.
+    JsonbReader reader;
+    JsonbBuilder builder;
+    PgPatternEngine patterns;
+    RecordPatcher patcher(definitions, definitions, patterns, builder);
+    auto stored = contents_in(probed, reader);
+    PatchContext context{stored, patcher};
+    write_net_effect(decide_resource_batch(operations, existing, &context));
 }
 
 } // namespace pg_bulk::pg

@@ -72,9 +72,9 @@ void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &op
     as_role(task.writer, [&] {
         while_applying_task([&] {
             if (task.target == Target::Relationships)
-                apply_relationship_batch(operations, definitions);
+                apply_relationship_batch(operations, definitions, definitions);
             else
-                apply_resource_batch(operations);
+                apply_resource_batch(operations, definitions);
         });
     });
 }
