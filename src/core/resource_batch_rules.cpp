@@ -119,6 +119,28 @@ bool keys_are_distinct(const std::vector<PlannedOperation> &operations)
     return true;
 }
 
+bool keys_are_unique(const std::vector<PlannedOperation> &operations)
+{
+    std::unordered_set<std::string> seen;
+    seen.reserve(operations.size());
+    for (const PlannedOperation &operation : operations)
+        if (operation.action == Action::Patch || !seen.insert(resource_key(operation)).second)
+            return false;
+    return true;
+}
+
+bool decide_unmet_conditions(const std::vector<PlannedOperation *> &unmet, const ResourceKeys &stored)
+{
+    for (PlannedOperation *operation : unmet) {
+        auto found = stored.find(resource_key(*operation));
+        operation->error =
+            failed_precondition(*operation, found == stored.end() ? std::nullopt : std::optional<int32_t>(found->second));
+        if (!operation->error)
+            return false;
+    }
+    return true;
+}
+
 void decide_deletes(const std::vector<PlannedOperation *> &deletes, const ResourceKeys &deleted)
 {
     for (PlannedOperation *operation : deletes) {

@@ -24,6 +24,17 @@ using ResourceKeys = std::unordered_map<std::string, int32_t>;
 // the operations are then independent (apply_independent_*), else they need decide_resource_batch.
 bool keys_are_distinct(const std::vector<PlannedOperation> &operations);
 
+// Whether every (type, id) of the batch is touched by one operation only and none is a PATCH: the batch is
+// then independent but for its conditional operations (ifVersion), which statements that check the stored
+// version themselves can write (UPDATE / DELETE ... AND version = ifVersion), and decide_unmet_conditions
+// decide when they write nothing.
+bool keys_are_unique(const std::vector<PlannedOperation> &operations);
+
+// Conditional UPSERTs and DELETEs that their statement did not write, given the versions stored now
+// (`stored`): NOT_FOUND or PRECONDITION_FAILED. False when one of them finds its version after all (the
+// record changed between the statement and this read): the batch must then be redone.
+bool decide_unmet_conditions(const std::vector<PlannedOperation *> &unmet, const ResourceKeys &stored);
+
 // Independent operations. DELETEs: those whose key the DELETE found (`deleted`) succeed, the others
 // are 404. CREATEs: those whose key exists are 409; returns the others, which succeed and are inserted.
 // (Conditional operations are never independent: they need the stored version first.)

@@ -134,3 +134,28 @@ TEST(Versions, ARunKeepsOneSharedVersionOrOnePerOperation)
 
 } // namespace
 } // namespace pg_bulk
+
+namespace pg_bulk {
+namespace {
+
+TEST(Versions, ConditionalOperationsOnUniqueKeysAreDecidedFromWhatTheirStatementsMissed)
+{
+    std::vector<PlannedOperation> operations{resource_operation(0, Action::Upsert, "t", "a"),
+                                             conditional(resource_operation(1, Action::Upsert, "t", "b"), 2),
+                                             conditional(resource_operation(2, Action::Delete, "t", "c"), 1)};
+    EXPECT_TRUE(keys_are_unique(operations));
+    EXPECT_FALSE(keys_are_distinct(operations));
+    std::vector<PlannedOperation *> unmet{&operations[1], &operations[2]};
+    EXPECT_TRUE(decide_unmet_conditions(unmet, {{resource_key("t", "b"), 5}}));
+    ASSERT_TRUE(operations[1].error);
+    EXPECT_EQ(operations[1].error->type, ErrorType::PreconditionFailed);
+    ASSERT_TRUE(operations[2].error);
+    EXPECT_EQ(operations[2].error->type, ErrorType::NotFound);
+    // A record found at the expected version after all changed in between: the batch is redone.
+    EXPECT_FALSE(decide_unmet_conditions(unmet, {{resource_key("t", "b"), 2}}));
+    operations.push_back(resource_operation(3, Action::Delete, "t", "a"));
+    EXPECT_FALSE(keys_are_unique(operations));
+}
+
+} // namespace
+} // namespace pg_bulk

@@ -36,26 +36,46 @@ ResourceKeys keys_in(const SpiResult &rows)
     return keys;
 }
 
-// Locks the keys of the batch that already exist and returns them with their versions (and, for a
-// batch with PATCHes, what they hold).
-#define PROBE_EXISTING_SQL(version, content)                                                                       \
+// The keys of the batch that already exist, with their versions (and, for a batch with PATCHes, what they
+// hold). Unlocked: the net effect's UPDATE and DELETE then check that each row is still at the version probed
+// (see write_net_effect) — a row lock per key would cost a heap write and a WAL record each. Locked (FOR
+// UPDATE) for a batch of one operation, the one-by-one retry that has no retry below it, and in a database
+// still at 0.2, whose rows have no version to check.
+#define PROBE_EXISTING_SQL(version, content, lock)                                                                 \
     "SELECT r.type, r.id, " version content " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "         \
     "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.* "                     \
     "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "        \
-    "FOR UPDATE OF r) AS r"
+    lock ") AS r"
 #define STORED_CONTENT ", r.data, r.contained, r.meta"
+#define LOCKED "FOR UPDATE OF r"
+#define UNLOCKED "OFFSET 0"
 
-SpiResult probe_existing(const std::vector<PlannedOperation> &operations, bool with_content)
+bool probe_locks(const std::vector<PlannedOperation> &operations)
+{
+    return operations.size() == 1 || !installed_schema.versions;
+}
+
+const char *probe_sql(bool with_content, bool lock)
+{
+    if (!installed_schema.versions)
+        return with_content ? PROBE_EXISTING_SQL("1", STORED_CONTENT, LOCKED) : PROBE_EXISTING_SQL("1", "", LOCKED);
+    if (lock)
+        return with_content ? PROBE_EXISTING_SQL("r.version", STORED_CONTENT, LOCKED)
+                            : PROBE_EXISTING_SQL("r.version", "", LOCKED);
+    return with_content ? PROBE_EXISTING_SQL("r.version", STORED_CONTENT, UNLOCKED)
+                        : PROBE_EXISTING_SQL("r.version", "", UNLOCKED);
+}
+
+// `keys`: one operation per key.
+template <typename Operations>
+SpiResult probe_existing(const Operations &keys, bool with_content, bool lock)
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
-    for (const PlannedOperation *operation : first_of_each_key(operations)) {
+    for (const PlannedOperation *operation : keys) {
         types.add_text(operation->type);
         ids.add_text(operation->id);
     }
-    const char *sql = with_content ? versioned(PROBE_EXISTING_SQL("r.version", STORED_CONTENT),
-                                               PROBE_EXISTING_SQL("1", STORED_CONTENT))
-                                   : versioned(PROBE_EXISTING_SQL("r.version", ""), PROBE_EXISTING_SQL("1", ""));
-    return spi_execute_prepared(sql, {types.argument(), ids.argument()});
+    return spi_execute_prepared(probe_sql(with_content, lock), {types.argument(), ids.argument()});
 }
 
 // The stored records a probe with content found: key -> data, contained, meta.
@@ -85,11 +105,15 @@ struct ResourceRows {
     }
     void add(std::string_view type, std::string_view id, const PlannedOperation &content)
     {
+        add(type, id, content, content.version);
+    }
+    void add(std::string_view type, std::string_view id, const PlannedOperation &content, int32 version)
+    {
         add_key(type, id);
         data.add_jsonb(jsonb_copy(*content.data));
         contained.add_jsonb(content.contained ? jsonb_copy(*content.contained) : nullptr);
         meta.add_jsonb(content.meta ? jsonb_copy(*content.meta) : nullptr);
-        versions.add_int4(content.version);
+        versions.add_int4(version);
     }
     size_t size() const { return types.size(); }
 };
@@ -99,18 +123,23 @@ struct ResourceRows {
     "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) "                                                    \
     "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id RETURNING r.type, r.id, " version
 
+// The probed versions of the keys `operations` name.
+ResourceKeys existing_of(const std::vector<const PlannedOperation *> &operations, const ResourceKeys &existing)
+{
+    ResourceKeys keys;
+    for (const PlannedOperation *operation : operations) {
+        std::string key = resource_key(*operation);
+        keys.emplace(key, existing.at(key));
+    }
+    return keys;
+}
+
 // Deletes the rows of `deletes` (keys only); returns those it found, with the versions removed.
 ResourceKeys delete_rows(const ResourceRows &deletes)
 {
     return keys_in(spi_execute_prepared(versioned(DELETE_ROWS_SQL("r.version"), DELETE_ROWS_SQL("1")),
                                         {deletes.types.argument(), deletes.ids.argument()}));
 }
-
-#define RESOURCE_ROWS                                                                                              \
-    "ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "              \
-    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                        \
-    "pg_catalog.unnest($5::pg_catalog.jsonb[]), pg_catalog.unnest($6::pg_catalog.int4[])) "                         \
-    "AS k(type, id, data, contained, meta, version)"
 
 // The same rows as a select list: unnest() in the target list (ProjectSet) hands each row straight
 // to the INSERT, where ROWS FROM (a function scan) would first copy them all into a tuplestore. A
@@ -131,35 +160,60 @@ constexpr const char *insert_sql = "INSERT INTO bulk.resources " RESOURCE_COLUMN
     " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "                 \
     "meta = excluded.meta, updated_at = pg_catalog.now()" set_version " RETURNING r.type, r.id, " version
 
-#define UPDATE_SQL(set_version)                                                                                    \
+// The UPDATE of the net effect: only rows still at the version the probe found ($7).
+#define UPDATE_SQL(set_version, condition)                                                                         \
     "UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "                          \
-    "updated_at = pg_catalog.now()" set_version " FROM " RESOURCE_ROWS                                             \
-    " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id"
+    "updated_at = pg_catalog.now()" set_version " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "      \
+    "pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.jsonb[]), "                        \
+    "pg_catalog.unnest($4::pg_catalog.jsonb[]), pg_catalog.unnest($5::pg_catalog.jsonb[]), "                       \
+    "pg_catalog.unnest($6::pg_catalog.int4[]), pg_catalog.unnest($7::pg_catalog.int4[])) "                         \
+    "AS k(type, id, data, contained, meta, version, probed) "                                                      \
+    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id" condition
 
-// The UPDATE joins bulk.resources: planned per call (spi_execute_prepared). The INSERTs' plans cannot
-// depend on the table's size (ON CONFLICT looks rows up through the primary key): planned once.
-SpiResult run_with_rows(const char *sql, const ResourceRows &rows, bool reads_table = false)
+// The INSERTs' plans cannot depend on the table's size (ON CONFLICT looks rows up through the primary key):
+// planned once.
+SpiResult run_with_rows(const char *sql, const ResourceRows &rows)
 {
-    auto execute = reads_table ? spi_execute_prepared : spi_execute_generic;
-    return execute(sql, {rows.types.argument(), rows.ids.argument(), rows.data.argument(), rows.contained.argument(),
-                         rows.meta.argument(), rows.versions.argument()});
+    return spi_execute_generic(sql, {rows.types.argument(), rows.ids.argument(), rows.data.argument(),
+                                     rows.contained.argument(), rows.meta.argument(), rows.versions.argument()});
+}
+
+// A row the unlocked probe read was changed before the net effect was written (only a superuser's direct
+// write can do that: the workers never apply conflicting tasks at once): the batch fails and is redone one
+// operation at a time, each locking its row.
+void changed_since_probe()
+{
+    pg_call([] {
+        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                        errmsg("pg_bulk: a stored record changed while its batch was applied")));
+    });
 }
 
 // One DELETE, one UPDATE and one INSERT bring the table to the state the operations leave, each row
-// at the version the batch rules gave it.
-void write_net_effect(const ResourceWrites &writes)
+// at the version the batch rules gave it; `existing`: the versions the probe found.
+void write_net_effect(const ResourceWrites &writes, const ResourceKeys &existing)
 {
     ResourceRows deletes, updates, inserts;
+    ArrayBuilder probed(INT4OID);
     for (const PlannedOperation *operation : writes.deletes)
         deletes.add_key(operation->type, operation->id);
-    for (const PlannedOperation *writer : writes.updates)
+    for (const PlannedOperation *writer : writes.updates) {
         updates.add(writer->type, writer->id, *writer);
+        probed.add_int4(existing.at(resource_key(*writer)));
+    }
     for (const PlannedOperation *writer : writes.inserts)
         inserts.add(writer->type, writer->id, *writer);
-    if (deletes.size())
-        delete_rows(deletes);
-    if (updates.size())
-        run_with_rows(versioned(UPDATE_SQL(", version = k.version"), UPDATE_SQL("")), updates, true);
+    if (deletes.size() && delete_rows(deletes) != existing_of(writes.deletes, existing))
+        changed_since_probe();
+    if (updates.size()) {
+        SpiResult updated = spi_execute_prepared(  // reads bulk.resources: planned per call
+            versioned(UPDATE_SQL(", version = k.version", " AND r.version OPERATOR(pg_catalog.=) k.probed"),
+                      UPDATE_SQL("", "")),
+            {updates.types.argument(), updates.ids.argument(), updates.data.argument(), updates.contained.argument(),
+             updates.meta.argument(), updates.versions.argument(), probed.argument()});
+        if (updated.count() != updates.size())
+            changed_since_probe();
+    }
     if (inserts.size())
         run_with_rows(versioned(INSERT_VERSIONED_SQL(", version", ", pg_catalog.unnest($6::pg_catalog.int4[])"),
                                 INSERT_VERSIONED_SQL("", "")),
@@ -224,6 +278,58 @@ void set_written_versions(const std::vector<PlannedOperation *> &upserted, const
         operation->version = written.at(resource_key(*operation));
 }
 
+// Conditional UPSERTs and DELETEs whose keys no other operation of the batch touches: each statement writes
+// only the rows at the version the operation expects (no probe before it); the operations it did not write
+// are then decided from their stored versions, read for those only.
+#define CONDITIONAL_UPDATE_SQL                                                                                     \
+    "UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "                          \
+    "updated_at = pg_catalog.now(), version = r.version OPERATOR(pg_catalog.+) 1 "                                 \
+    "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "         \
+    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                       \
+    "pg_catalog.unnest($5::pg_catalog.jsonb[]), pg_catalog.unnest($6::pg_catalog.int4[])) "                        \
+    "AS k(type, id, data, contained, meta, if_version) "                                                           \
+    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "                             \
+    "AND r.version OPERATOR(pg_catalog.=) k.if_version RETURNING r.type, r.id, r.version"
+#define CONDITIONAL_DELETE_SQL                                                                                     \
+    "DELETE FROM bulk.resources r USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "                     \
+    "pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.int4[])) AS k(type, id, if_version) " \
+    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "                             \
+    "AND r.version OPERATOR(pg_catalog.=) k.if_version RETURNING r.type, r.id, r.version"
+
+void apply_conditional(const std::vector<PlannedOperation *> &upserts, const std::vector<PlannedOperation *> &deletes)
+{
+    ResourceKeys written;
+    if (!upserts.empty()) {
+        ResourceRows rows;
+        for (const PlannedOperation *operation : upserts)
+            rows.add(operation->type, operation->id, *operation, *operation->if_version);
+        written = keys_in(spi_execute_prepared(CONDITIONAL_UPDATE_SQL, {rows.types.argument(), rows.ids.argument(),
+                                                                        rows.data.argument(), rows.contained.argument(),
+                                                                        rows.meta.argument(), rows.versions.argument()}));
+    }
+    if (!deletes.empty()) {
+        ArrayBuilder types(TEXTOID), ids(TEXTOID), if_versions(INT4OID);
+        for (const PlannedOperation *operation : deletes) {
+            types.add_text(operation->type);
+            ids.add_text(operation->id);
+            if_versions.add_int4(*operation->if_version);
+        }
+        written.merge(keys_in(spi_execute_prepared(CONDITIONAL_DELETE_SQL,
+                                                   {types.argument(), ids.argument(), if_versions.argument()})));
+    }
+    std::vector<PlannedOperation *> unmet;
+    for (const std::vector<PlannedOperation *> *operations : {&upserts, &deletes})
+        for (PlannedOperation *operation : *operations) {
+            auto found = written.find(resource_key(*operation));
+            if (found == written.end())
+                unmet.push_back(operation);
+            else  // the version an UPSERT wrote, or the one a DELETE removed
+                operation->version = found->second;
+        }
+    if (!unmet.empty() && !decide_unmet_conditions(unmet, keys_in(probe_existing(unmet, false, false))))
+        changed_since_probe();
+}
+
 // Every key of the batch is touched by one operation only, so the operations are independent and
 // need no locking probe: DELETE ... RETURNING tells which DELETE found no row, INSERT ... ON CONFLICT
 // DO UPDATE writes the UPSERTs, and the CREATEs are a plain INSERT (or probed, see above).
@@ -231,7 +337,7 @@ void apply_independent(std::vector<PlannedOperation> &operations)
 {
     // The operations are independent: written in key order, for the index's sake.
     ResourceRows upserts, deletes;
-    std::vector<PlannedOperation *> created, deleted, upserted;
+    std::vector<PlannedOperation *> created, deleted, upserted, conditional_upserts, conditional_deletes;
     for (PlannedOperation *pointer : in_key_order(operations)) {
         PlannedOperation &operation = *pointer;
         switch (operation.action) {
@@ -239,10 +345,18 @@ void apply_independent(std::vector<PlannedOperation> &operations)
             created.push_back(&operation);
             break;
         case Action::Upsert:
+            if (operation.if_version) {
+                conditional_upserts.push_back(&operation);
+                break;
+            }
             upserts.add(operation.type, operation.id, operation);
             upserted.push_back(&operation);
             break;
         case Action::Delete:
+            if (operation.if_version) {
+                conditional_deletes.push_back(&operation);
+                break;
+            }
             deletes.add_key(operation.type, operation.id);
             deleted.push_back(&operation);
             break;
@@ -254,6 +368,8 @@ void apply_independent(std::vector<PlannedOperation> &operations)
         decide_deletes(deleted, delete_rows(deletes));
     if (!created.empty() && !plain_inserts.attempt(created.size(), [&] { insert_created(created); }))
         create_probed(created);
+    if (!conditional_upserts.empty() || !conditional_deletes.empty())
+        apply_conditional(conditional_upserts, conditional_deletes);
     if (upserts.size())
         set_written_versions(upserted, keys_in(run_with_rows(
                                            versioned(UPSERT_SQL(", version = r.version OPERATOR(pg_catalog.+) 1",
@@ -266,15 +382,17 @@ void apply_independent(std::vector<PlannedOperation> &operations)
 
 void apply_resource_batch(std::vector<PlannedOperation> &operations, const Catalog &definitions)
 {
-    if (keys_are_distinct(operations)) {
+    // Conditional operations need the stored version: checked by their statements when no other operation
+    // touches their keys (and the database has versions, 0.3).
+    if (keys_are_distinct(operations) || (installed_schema.versions && keys_are_unique(operations))) {
         apply_independent(operations);
         return;
     }
     bool patches = holds_patch(operations);
-    SpiResult probed = probe_existing(operations, patches);
+    SpiResult probed = probe_existing(first_of_each_key(operations), patches, probe_locks(operations));
     ResourceKeys existing = keys_in(probed);
     if (!patches) {
-        write_net_effect(decide_resource_batch(operations, existing));
+        write_net_effect(decide_resource_batch(operations, existing), existing);
         return;
     }
     // The merged records are palloc'd in the batch's memory, where the operations point until written.
@@ -284,7 +402,7 @@ void apply_resource_batch(std::vector<PlannedOperation> &operations, const Catal
     RecordPatcher patcher(definitions, definitions, patterns, builder);
     auto stored = contents_in(probed, reader);
     PatchContext context{stored, patcher};
-    write_net_effect(decide_resource_batch(operations, existing, &context));
+    write_net_effect(decide_resource_batch(operations, existing, &context), existing);
 }
 
 } // namespace pg_bulk::pg
