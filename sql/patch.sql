@@ -152,6 +152,25 @@ SELECT bulk.submit_resources('{"operations": [
 SELECT * FROM pg_temp.applied(:'task');
 SELECT id, data, version FROM bulk.resources WHERE id = 'p4';
 
+-- Conditional writes whose ids no other operation of the batch names are written by statements that check
+-- the version themselves; those that miss are told apart (PRECONDITION_FAILED, NOT_FOUND) afterwards.
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "CREATE", "create": {"type": "office", "id": "o3", "data": {}}},
+  {"action": "CREATE", "create": {"type": "office", "id": "o4", "data": {}}},
+  {"action": "CREATE", "create": {"type": "office", "id": "o5", "data": {}}}]}') ->> 'bulkId' AS task \gset
+SELECT * FROM pg_temp.applied(:'task');
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "UPSERT", "upsert": {"type": "office", "id": "o1", "data": {"city": "A"}, "ifVersion": 1}},
+  {"action": "UPSERT", "upsert": {"type": "office", "id": "o2", "data": {"city": "B"}, "ifVersion": 2}},
+  {"action": "UPSERT", "upsert": {"type": "office", "id": "o9", "data": {"city": "C"}, "ifVersion": 1}},
+  {"action": "DELETE", "delete": {"type": "office", "id": "o3", "ifVersion": 1}},
+  {"action": "DELETE", "delete": {"type": "office", "id": "o4", "ifVersion": 3}},
+  {"action": "DELETE", "delete": {"type": "office", "id": "o8", "ifVersion": 1}},
+  {"action": "UPSERT", "upsert": {"type": "office", "id": "o5", "data": {"city": "D"}}},
+  {"action": "CREATE", "create": {"type": "office", "id": "o6", "data": {}}}]}') ->> 'bulkId' AS task \gset
+SELECT * FROM pg_temp.applied(:'task');
+SELECT id, data, version FROM bulk.resources WHERE type = 'office' ORDER BY id;
+
 -- Back to the configuration of the test instance: paused.
 ALTER SYSTEM RESET pg_bulk.enabled;
 SELECT pg_reload_conf();
