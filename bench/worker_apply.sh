@@ -230,7 +230,7 @@ run_patch_round() {
     script+="SELECT bench.expect('worker patch: patched rows at version 4', (SELECT count(*) FROM bulk.resources
                                  WHERE data ->> 'name' LIKE '% (patched)' AND version = 4), $N::bigint) \\g /dev/null"$'\n'
     script+="CALL bench.set_based('create', 'set_based create') \\gset"$'\n'"CHECKPOINT;"$'\n'
-    script+="CALL bench.set_based_patch('patch', 'set_based patch') \\gset"$'\n'
+    script+="CALL bench.set_based('patch', 'set_based patch') \\gset"$'\n'
     script+="\\echo result=set_based_patch :ms :ms"$'\n'
     script+="SELECT bench.expect('set-based patch: patched rows', (SELECT count(*) FROM bench.resources
                                  WHERE data ->> 'name' LIKE '% (patched)' AND version = 2), $N::bigint) \\g /dev/null"$'\n'

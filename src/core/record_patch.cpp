@@ -18,26 +18,24 @@ std::optional<JsonNode> merge_member(const std::optional<JsonNode> &stored, cons
     return builder.finish();
 }
 
-// Runs a check of the merged record: its failure becomes the operation's error, named like a submit
-// error at the patch's path ("operation 3: patch.data.name: ... (in the merged record)").
+// Merges `patch` into `stored` and runs `check` on the merged record at the patch's path: a failure becomes
+// the operation's error, named like a submit error ("operation 3: patch.data.name: ... (in the merged
+// record)"); a valid merged record becomes the operation's content.
 template <typename Check>
-bool passes(PlannedOperation &patch, Check check)
+bool merge_and_check(PlannedOperation &patch, const RecordContent &stored, JsonBuilder &builder, Check check)
 {
+    RecordContent merged = merge_record(stored, patch, builder);
     try {
-        check(PathFrame{}.member("patch"));
-        return true;
+        check(merged, PathFrame{}.member("patch"));
     } catch (const ValidationFailure &failure) {
         patch.error = OperationError{failure.type, "operation " + std::to_string(patch.seq) + ": " + failure.path +
                                                        ": " + failure.detail + " (in the merged record)"};
         return false;
     }
-}
-
-void adopt(PlannedOperation &patch, RecordContent &&merged)
-{
     patch.data = std::move(merged.data);
     patch.contained = std::move(merged.contained);
     patch.meta = std::move(merged.meta);
+    return true;
 }
 
 } // namespace
@@ -59,8 +57,7 @@ bool RecordPatcher::patch_resource(PlannedOperation &patch, const RecordContent 
     const Profile *profile = profiles_.find(patch.type);
     if (!profile)
         throw TaskCannotContinue("profile '" + patch.type + "' was dropped");
-    RecordContent merged = merge_record(stored, patch, builder_);
-    bool valid = passes(patch, [&](const PathFrame &path) {
+    return merge_and_check(patch, stored, builder_, [&](const RecordContent &merged, const PathFrame &path) {
         PathFrame data_path = path.member("data");
         if (!merged.data)
             fail_at(ErrorType::MissingRequired, data_path, "is missing");
@@ -68,9 +65,6 @@ bool RecordPatcher::patch_resource(PlannedOperation &patch, const RecordContent 
                                        "profile", profile->key);
         validator_.validate_contained(*profile, merged.contained, path.member("contained"), 0);
     });
-    if (valid)
-        adopt(patch, std::move(merged));
-    return valid;
 }
 
 bool RecordPatcher::patch_relationship(PlannedOperation &patch, const RecordContent &stored) const
@@ -78,8 +72,7 @@ bool RecordPatcher::patch_relationship(PlannedOperation &patch, const RecordCont
     const RelationshipDefinition *definition = relationships_.find_relationship(patch.type);
     if (!definition)
         throw TaskCannotContinue("relationship definition '" + patch.type + "' was dropped");
-    RecordContent merged = merge_record(stored, patch, builder_);
-    bool valid = passes(patch, [&](const PathFrame &path) {
+    return merge_and_check(patch, stored, builder_, [&](const RecordContent &merged, const PathFrame &path) {
         PathFrame data_path = path.member("data");
         for (const PropertySpec &spec : definition->properties)
             if (!merged.data && spec.rules.required)
@@ -88,9 +81,6 @@ bool RecordPatcher::patch_relationship(PlannedOperation &patch, const RecordCont
             validator_.validate_properties(definition->properties, definition->required_properties, *merged.data,
                                            data_path, "relationship definition", definition->key);
     });
-    if (valid)
-        adopt(patch, std::move(merged));
-    return valid;
 }
 
 } // namespace pg_bulk
