@@ -94,6 +94,19 @@ SELECT data, meta, version FROM bulk.resources WHERE type = 'provider' AND id = 
 SELECT bulk.validate_resources('{"operations": [
   {"action": "PATCH", "patch": {"type": "provider", "id": "p1", "data": {"name": null}}}]}') -> 'receipts' -> 0 -> 'error';
 -- {"code": 400, "type": "MISSING_REQUIRED", "message": "operation 0: patch.data.name: a required property cannot be removed"}
+SELECT bulk.submit_resources('{"atomic": true, "operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "p7", "data": {"name": "Eve"}}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "p404"}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "p8", "data": {"name": "Fay"}}}]}') ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+-- FAILURE
+SELECT seq, status, error_type
+  FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+-- 0 | CANCELLED |
+-- 1 | FAILURE   | NOT_FOUND
+-- 2 | CANCELLED |
+SELECT count(*) FROM bulk.resources WHERE id IN ('p7', 'p8');
+-- 0
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));

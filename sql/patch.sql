@@ -19,15 +19,7 @@ SELECT bulk.define_relationship('worksAt', '{"from": {"profileKey": "provider"},
                                              "cardinality": "1:N", "properties": {"role": {"type": "code", "rules": {"required": true}},
                                                                                   "since": {"type": "date"}}}');
 
--- A task's receipts as rows, without times.
-CREATE FUNCTION pg_temp.applied(bulk_id text)
-RETURNS TABLE (seq integer, action text, id text, status text, version integer, error text) LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM bulk.wait(bulk_id);
-    RETURN QUERY SELECT r.seq, r.action, r.id, r.status, r.version, r.error_type || ': ' || r.error_message
-                 FROM bulk.receipts(bulk_id) r;
-END
-$$;
+\i sql/include/applied.sql
 
 -- Submit checks what a patch gives: declared properties, their types and rules, nested objects as
 -- patches of their own; a null removes, but not a required property; data cannot be null; a

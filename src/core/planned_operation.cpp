@@ -65,6 +65,14 @@ std::vector<PlannedOperation> plan_operations(const JsonNode &chunk, int32_t chu
     return operations;
 }
 
+const PlannedOperation *first_failure(const std::vector<PlannedOperation> &operations)
+{
+    for (const PlannedOperation &operation : operations)
+        if (operation.error)
+            return &operation;
+    return nullptr;
+}
+
 bool holds_patch(const std::vector<PlannedOperation> &operations)
 {
     for (const PlannedOperation &operation : operations)

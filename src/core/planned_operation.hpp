@@ -44,6 +44,9 @@ public:
 std::vector<PlannedOperation> plan_operations(const JsonNode &chunk, int32_t chunk_first, int32_t first,
                                               int32_t count, std::string_view bulk_id);
 
+// The first operation of the batch that failed, or nullptr.
+const PlannedOperation *first_failure(const std::vector<PlannedOperation> &operations);
+
 // Whether a batch holds a PATCH: its probe must read the stored records.
 bool holds_patch(const std::vector<PlannedOperation> &operations);
 

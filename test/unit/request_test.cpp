@@ -95,13 +95,13 @@ TEST_F(RequestTest, RequestShapeErrors)
         {R"({"operations": "[]"})", R"(22023: bulk request "operations" must be an array, got string)"},
         {R"({"operations": []})", R"(22023: bulk request "operations" must not be empty)"},
         // Unexpected keys are found before anything else about "operations".
-        {R"({"operations": [], "extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" is allowed))"},
-        {R"({"extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" is allowed))"},
-        {R"({"Operations": [1]})", R"(22023: bulk request has an unexpected key "Operations" (only "operations" is allowed))"},
+        {R"({"operations": [], "extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" and "atomic" are allowed))"},
+        {R"({"extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" and "atomic" are allowed))"},
+        {R"({"Operations": [1]})", R"(22023: bulk request has an unexpected key "Operations" (only "operations" and "atomic" are allowed))"},
         {R"({"a\"b\n": 1, "operations": [1]})",
-         R"(22023: bulk request has an unexpected key "a\"b\n" (only "operations" is allowed))"},
+         R"(22023: bulk request has an unexpected key "a\"b\n" (only "operations" and "atomic" are allowed))"},
         {R"({")" + repeat("k", 100) + R"(": 1})",
-         "22023: bulk request has an unexpected key \"" + repeat("k", 64) + "...\" (only \"operations\" is allowed)"},
+         "22023: bulk request has an unexpected key \"" + repeat("k", 64) + "...\" (only \"operations\" and \"atomic\" are allowed)"},
         {R"({"operations": [1]})", "ok 1"},
         {R"({"operations": [null, {}, []]})", "ok 3"},
     };
@@ -122,6 +122,26 @@ TEST_F(RequestTest, OperationLimit)
         big["operations"].push_back(i);
     EXPECT_EQ(outcome_json(big), "54000: bulk request has 10001 operations, more than pg_bulk.max_operations (10000)");
     EXPECT_EQ(outcome_json(big, 10001), "ok 10001");
+}
+
+TEST_F(RequestTest, AtomicIsABooleanAndBoundsTheOperations)
+{
+    EXPECT_EQ(outcome(R"({"atomic": 1, "operations": [1]})", 5), "22023: bulk request \"atomic\" must be a boolean, got number");
+    EXPECT_EQ(outcome(R"({"atomic": true, "operations": [1, 2]})", 5), "ok 2");
+    NlohmannReader reader;
+    json atomic = json::parse(R"({"atomic": true, "operations": [1, 2, 3]})");
+    json plain = json::parse(R"({"atomic": false, "operations": [1, 2, 3]})");
+    json without = json::parse(R"({"operations": [1, 2, 3]})");
+    EXPECT_TRUE(request_is_atomic(reader.node(atomic), 3));
+    EXPECT_FALSE(request_is_atomic(reader.node(plain), 1));
+    EXPECT_FALSE(request_is_atomic(reader.node(without), 1));
+    try {
+        request_is_atomic(reader.node(atomic), 2);
+        ADD_FAILURE() << "no error for an atomic request over the limit";
+    } catch (const RequestError &error) {
+        EXPECT_EQ(error.kind, RequestError::Kind::LimitExceeded);
+        EXPECT_STREQ(error.what(), "atomic bulk request has 3 operations, more than pg_bulk.max_atomic_operations (2)");
+    }
 }
 
 TEST_F(RequestTest, RequestOperationsReturnsTheArray)

@@ -66,6 +66,7 @@ QueueRow row_of(const SpiResult &rows, uint64 row)
     task.queue_position = rows.int8(row, 7);
     queued.paused = rows.boolean(row, 8);
     queued.has_touches = rows.boolean(row, 9);
+    task.atomic = rows.boolean(row, 10);
     queued.role = task.submitted_by;
     return queued;
 }
@@ -75,7 +76,8 @@ std::string queue_columns()
     return std::string("bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
                        "queue_position, ") +
            (installed_schema.pauses ? "paused_at IS NOT NULL, " : "false, ") +
-           (installed_schema.touches ? "touches IS NOT NULL" : "false");
+           (installed_schema.touches ? "touches IS NOT NULL, " : "false, ") +
+           (installed_schema.atomic ? "atomic" : "false");
 }
 
 // The head of the queue, and the tasks other workers run that it does not hold (they may have ended
@@ -256,7 +258,7 @@ Claim claim_once(std::vector<ClaimedTask> &group)
 
 bool is_small(const ClaimedTask &task)
 {
-    return apply_delay_ms <= 0 && !task.resumed && task.operation_count - task.next <= batch_size;
+    return apply_delay_ms <= 0 && !task.resumed && !task.atomic && task.operation_count - task.next <= batch_size;
 }
 
 bool claim_next_tasks(std::vector<ClaimedTask> &group)
