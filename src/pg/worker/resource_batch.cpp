@@ -42,8 +42,8 @@ ResourceKeys keys_in(const SpiResult &rows)
 // UPDATE) for a batch of one operation, the one-by-one retry that has no retry below it, and in a database
 // still at 0.2, whose rows have no version to check.
 #define PROBE_EXISTING_SQL(version, content, lock)                                                                 \
-    "SELECT r.type, r.id, " version content " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "         \
-    "pg_catalog.unnest($2::pg_catalog.text[])) AS k(type, id) CROSS JOIN LATERAL (SELECT r.* "                     \
+    "SELECT r.type, r.id, " version content " FROM (SELECT pg_catalog.unnest($1::pg_catalog.text[]) AS type, "    \
+    "pg_catalog.unnest($2::pg_catalog.text[]) AS id) AS k CROSS JOIN LATERAL (SELECT r.* "                         \
     "FROM bulk.resources r WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "        \
     lock ") AS r"
 #define STORED_CONTENT ", r.data, r.contained, r.meta"
@@ -160,15 +160,20 @@ constexpr const char *insert_sql = "INSERT INTO bulk.resources " RESOURCE_COLUMN
     " ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, contained = excluded.contained, "                 \
     "meta = excluded.meta, updated_at = pg_catalog.now()" set_version " RETURNING r.type, r.id, " version
 
+// The rows an UPDATE writes, $1 .. $6 (type, id, data, contained, meta, version) and `more`, as a select list:
+// its unnest()s (ProjectSet) feed the join row by row, where ROWS FROM (a function scan) would first copy them
+// all into a tuplestore.
+#define UPDATE_ROWS(more)                                                                                          \
+    "(SELECT pg_catalog.unnest($1::pg_catalog.text[]) AS type, pg_catalog.unnest($2::pg_catalog.text[]) AS id, "   \
+    "pg_catalog.unnest($3::pg_catalog.jsonb[]) AS data, pg_catalog.unnest($4::pg_catalog.jsonb[]) AS contained, "  \
+    "pg_catalog.unnest($5::pg_catalog.jsonb[]) AS meta, pg_catalog.unnest($6::pg_catalog.int4[]) AS version" more \
+    ") AS k"
+
 // The UPDATE of the net effect: only rows still at the version the probe found ($7).
 #define UPDATE_SQL(set_version, condition)                                                                         \
     "UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "                          \
-    "updated_at = pg_catalog.now()" set_version " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "      \
-    "pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.jsonb[]), "                        \
-    "pg_catalog.unnest($4::pg_catalog.jsonb[]), pg_catalog.unnest($5::pg_catalog.jsonb[]), "                       \
-    "pg_catalog.unnest($6::pg_catalog.int4[]), pg_catalog.unnest($7::pg_catalog.int4[])) "                         \
-    "AS k(type, id, data, contained, meta, version, probed) "                                                      \
-    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id" condition
+    "updated_at = pg_catalog.now()" set_version " FROM " UPDATE_ROWS(", pg_catalog.unnest($7::pg_catalog.int4[]) AS probed") \
+    " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id" condition
 
 // The INSERTs' plans cannot depend on the table's size (ON CONFLICT looks rows up through the primary key):
 // planned once.
@@ -279,17 +284,13 @@ void set_written_versions(const std::vector<PlannedOperation *> &upserted, const
 }
 
 // Conditional UPSERTs and DELETEs whose keys no other operation of the batch touches: each statement writes
-// only the rows at the version the operation expects (no probe before it); the operations it did not write
-// are then decided from their stored versions, read for those only.
+// only the rows at the version the operation expects ($6: ifVersion; no probe before it); the operations it
+// did not write are then decided from their stored versions, read for those only.
 #define CONDITIONAL_UPDATE_SQL                                                                                     \
     "UPDATE bulk.resources r SET data = k.data, contained = k.contained, meta = k.meta, "                          \
     "updated_at = pg_catalog.now(), version = r.version OPERATOR(pg_catalog.+) 1 "                                 \
-    "FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[]), "         \
-    "pg_catalog.unnest($3::pg_catalog.jsonb[]), pg_catalog.unnest($4::pg_catalog.jsonb[]), "                       \
-    "pg_catalog.unnest($5::pg_catalog.jsonb[]), pg_catalog.unnest($6::pg_catalog.int4[])) "                        \
-    "AS k(type, id, data, contained, meta, if_version) "                                                           \
-    "WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "                             \
-    "AND r.version OPERATOR(pg_catalog.=) k.if_version RETURNING r.type, r.id, r.version"
+    "FROM " UPDATE_ROWS("") " WHERE r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id "     \
+    "AND r.version OPERATOR(pg_catalog.=) k.version RETURNING r.type, r.id, r.version"
 #define CONDITIONAL_DELETE_SQL                                                                                     \
     "DELETE FROM bulk.resources r USING ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), "                     \
     "pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.int4[])) AS k(type, id, if_version) " \
