@@ -27,8 +27,8 @@ std::optional<std::string> insert_task(Target target, Oid submitter, const std::
 std::optional<std::string> task_with_key(const std::string &key, Oid submitter);
 void insert_chunk(std::string_view bulk_id, int32 first_operation, const Jsonb *operations);
 void set_operation_count(std::string_view bulk_id, int32 operation_count);
-// Stores what the task touches, for the workers' order (a database still at 0.2 has no place for it:
-// its workers then apply tasks one at a time).
+// Stores what the task touches, for the workers' order, with its stamp at commit (a database still at
+// 0.2 has no place for it: its workers then apply tasks one at a time).
 void store_touches(std::string_view bulk_id, const TaskTouches &touches);
 // The error of every function taking a bulk id, for an id the caller cannot see (P0002, the id quoted by its
 // first 64 characters; the SQL functions raise it through bulk._raise_unknown_task).
