@@ -6,7 +6,9 @@
 // them.
 #include "pg/store/submit_time.hpp"
 
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "pg/bridge/identity.hpp"
@@ -25,8 +27,13 @@ namespace pg_bulk::pg {
 
 namespace {
 
-// The tasks this transaction inserted (a rolled-back savepoint's are simply not found).
-std::vector<std::string> tasks_to_stamp;
+// The tasks this transaction inserted (a rolled-back savepoint's are simply not found), with their
+// summaries once known.
+struct TaskToStamp {
+    std::string bulk_id;
+    std::optional<std::string> touches;
+};
+std::vector<TaskToStamp> tasks_to_stamp;
 
 // Whether bulk.tasks exists: the transaction may have dropped the extension after submitting.
 bool tasks_table_exists()
@@ -37,23 +44,41 @@ bool tasks_table_exists()
     });
 }
 
+void stamp_task(const TaskToStamp &task)
+{
+    if (task.touches)
+        spi_execute_prepared("UPDATE bulk.tasks t SET submitted_at = pg_catalog.clock_timestamp(), "
+                             "queue_position = DEFAULT, touches = $2 WHERE t.bulk_id OPERATOR(pg_catalog.=) $1",
+                             {text_arg(task.bulk_id), bytea_arg(*task.touches)});
+    else
+        spi_execute_prepared("UPDATE bulk.tasks t SET submitted_at = pg_catalog.clock_timestamp(), "
+                             "queue_position = DEFAULT WHERE t.bulk_id OPERATOR(pg_catalog.=) $1",
+                             {text_arg(task.bulk_id)});
+}
+
 void stamp_tasks()
 {
     if (!tasks_table_exists())
         return;
     spi_connect();
     pg_call([] { PushActiveSnapshot(GetTransactionSnapshot()); });
-    ArrayBuilder ids(TEXTOID);
-    for (const std::string &bulk_id : tasks_to_stamp)
-        ids.add_text(bulk_id);
     as_role(extension_owner(), [&] {
+        if (tasks_to_stamp.size() == 1) {
+            stamp_task(tasks_to_stamp.front());
+            return;
+        }
+        // Several tasks: in the order they were queued (their provisional positions).
+        ArrayBuilder ids(TEXTOID);
+        std::unordered_map<std::string_view, const TaskToStamp *> by_id;
+        for (const TaskToStamp &task : tasks_to_stamp) {
+            ids.add_text(task.bulk_id);
+            by_id[task.bulk_id] = &task;
+        }
         SpiResult queued = spi_execute("SELECT t.bulk_id FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY ($1) "
                                        "ORDER BY t.queue_position",
                                        {ids.argument()});
         for (uint64 row = 0; row < queued.count(); ++row)
-            spi_execute_prepared("UPDATE bulk.tasks t SET submitted_at = pg_catalog.clock_timestamp(), "
-                                 "queue_position = DEFAULT WHERE t.bulk_id OPERATOR(pg_catalog.=) $1",
-                                 {text_arg(queued.text(row, 1))});
+            stamp_task(*by_id.at(queued.text(row, 1)));
     });
     pg_call([] { PopActiveSnapshot(); });
     spi_finish();
@@ -80,7 +105,16 @@ void on_transaction_event(XactEvent event, void *)
 
 void stamp_submitted_at_commit(std::string_view bulk_id)
 {
-    tasks_to_stamp.emplace_back(bulk_id);
+    tasks_to_stamp.push_back(TaskToStamp{std::string(bulk_id), std::nullopt});
+}
+
+void stamp_touches_at_commit(std::string_view bulk_id, std::string touches)
+{
+    for (auto task = tasks_to_stamp.rbegin(); task != tasks_to_stamp.rend(); ++task)
+        if (task->bulk_id == bulk_id) {
+            task->touches = std::move(touches);
+            return;
+        }
 }
 
 void register_submit_time_stamp()

@@ -18,7 +18,7 @@ std::optional<std::string> insert_task(Target target, Oid submitter, const std::
                                        int32 operation_count)
 {
     std::string bulk_id = new_bulk_id();
-    SpiResult inserted = spi_execute(
+    SpiResult inserted = spi_execute_prepared(
         "INSERT INTO bulk.tasks (bulk_id, target, submitted_by, idempotency_key, operation_count) "
         "VALUES ($1, $5, $2, $3, $4) "
         "ON CONFLICT (submitted_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING bulk_id",
@@ -71,11 +71,8 @@ void mark_atomic(std::string_view bulk_id)
 
 void store_touches(std::string_view bulk_id, const TaskTouches &touches)
 {
-    if (!tasks_have_column("touches"))
-        return;
-    std::string bytes = encode_touches(touches);
-    spi_execute_prepared("UPDATE bulk.tasks SET touches = $2 WHERE bulk_id = $1",
-                         {text_arg(bulk_id), bytea_arg(bytes)});
+    if (tasks_have_column("touches"))
+        stamp_touches_at_commit(bulk_id, encode_touches(touches));
 }
 
 SqlError unknown_task(std::string_view bulk_id)

@@ -27,8 +27,8 @@ std::optional<std::string> insert_task(Target target, Oid submitter, const std::
 std::optional<std::string> task_with_key(const std::string &key, Oid submitter);
 void insert_chunk(std::string_view bulk_id, int32 first_operation, const Jsonb *operations);
 void set_operation_count(std::string_view bulk_id, int32 operation_count);
-// Stores what the task touches, for the workers' order (a database still at 0.2 has no place for it:
-// its workers then apply tasks one at a time).
+// Stores what the task touches, for the workers' order, with its stamp at commit (a database still at
+// 0.2 has no place for it: its workers then apply tasks one at a time).
 void store_touches(std::string_view bulk_id, const TaskTouches &touches);
 // Marks the task atomic (DESIGN §11: applied all or nothing). A database still at 0.2 cannot hold it:
 // 0A000, asking for the update.
