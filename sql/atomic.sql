@@ -52,6 +52,17 @@ SELECT * FROM pg_temp.applied(:'task');
 SELECT bulk.task(:'task', false) ->> 'status' AS status;
 SELECT message FROM bulk.logs(:'task') WHERE level = 'ERROR';
 SELECT type, id, data, version FROM bulk.resources ORDER BY type, id;
+-- Its metrics count the CANCELLED receipts; bulk.retry queues its failed and cancelled operations again, as an
+-- ordinary (not atomic) task.
+SELECT bulk.metrics(:'task') -> 'counts' AS counts;
+SELECT bulk.retry(:'task') ->> 'bulkId' AS retry \gset
+SELECT t.atomic, t.operation_count, r.status, r.count
+  FROM bulk.tasks t,
+       LATERAL (SELECT status, count(*) FROM pg_temp.applied(:'retry') GROUP BY status ORDER BY status) r
+ WHERE t.bulk_id = :'retry';
+SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "p3"}},
+                                              {"action": "DELETE", "delete": {"type": "provider", "id": "p4"}}]}') ->> 'bulkId' AS task \gset
+SELECT * FROM pg_temp.applied(:'task');
 
 -- Relationships: a CREATE whose endpoint is missing fails the atomic request, and the relationship created
 -- before it in the same request is not there.
