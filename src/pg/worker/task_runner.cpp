@@ -158,23 +158,33 @@ std::vector<PlannedOperation> plan_batch(const JsonbReader &reader, const Claime
     return planned;
 }
 
+// Locks the task's row (a concurrent bulk.cancel waits for this transaction, then sees its result) and
+// reads where the task stands: nullopt when it goes on (from task.next, updated), else Cancelled (gone, ended,
+// or the extension dropped) or Paused.
+std::optional<BatchResult> lock_task(ClaimedTask &task)
+{
+    if (!extension_present())
+        return BatchResult::Cancelled;
+    SpiResult state = spi_execute_prepared(
+        installed_schema.pauses ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
+                        "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
+                      : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
+        {text_arg(task.bulk_id)});
+    if (state.count() == 0 || status_from_name(state.text(0, 1)) != Status::Pending)
+        return BatchResult::Cancelled;
+    if (state.boolean(0, 3))
+        return BatchResult::Paused;
+    task.next = state.int4(0, 2);
+    return std::nullopt;
+}
+
 // Applies the next batch of `task`. `one_by_one` after the set-based attempt of this batch failed.
 BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
 {
     wait_while_cancelling(task);
     return in_transaction([&] {
-        if (!extension_present())
-            return BatchResult::Cancelled;
-        SpiResult state = spi_execute_prepared(
-            installed_schema.pauses ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
-                            "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
-                          : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
-            {text_arg(task.bulk_id)});
-        if (state.count() == 0 || status_from_name(state.text(0, 1)) != Status::Pending)
-            return BatchResult::Cancelled;
-        if (state.boolean(0, 3))
-            return BatchResult::Paused;
-        task.next = state.int4(0, 2);
+        if (auto stands = lock_task(task))
+            return *stands;
         JsonbReader reader;
         auto planned = plan_batch(reader, task, one_by_one ? one_by_one_batch : batch_size);
         planned.resize(operations_to_take(task, planned.size()));
@@ -322,17 +332,8 @@ struct AtomicRollback {
 BatchResult apply_atomic(ClaimedTask &task, bool one_by_one)
 {
     return in_transaction([&] {
-        if (!extension_present())
-            return BatchResult::Cancelled;
-        SpiResult state = spi_execute_prepared(
-            "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
-            "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
-            {text_arg(task.bulk_id)});
-        if (state.count() == 0 || status_from_name(state.text(0, 1)) != Status::Pending)
-            return BatchResult::Cancelled;
-        if (state.boolean(0, 3))
-            return BatchResult::Paused;
-        task.next = state.int4(0, 2);
+        if (auto stands = lock_task(task))
+            return *stands;
         auto definitions = catalog();
         bool allowed = may_write(task.submitted_by);
         ClaimedTask at = task;
