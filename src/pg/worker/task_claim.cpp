@@ -27,8 +27,10 @@ namespace {
 // task cannot crash-loop the worker forever.
 constexpr int max_attempts = 5;
 // Pending tasks a claim looks at, from the head of the queue: a task further back waits (its order is
-// kept; only its start is later).
+// kept; only its start is later). The window also ends where the summaries of the tasks in it reach
+// claim_window_bytes (4M keys): a worker reads and checks them at every claim.
 constexpr int claim_window = 1000;
+constexpr int64 claim_window_bytes = 32 * 1024 * 1024;
 
 // The summaries of the tasks a claim saw, kept while they stay queued: a large task's is read once.
 std::unordered_map<std::string, std::shared_ptr<const TaskTouches>> touches_cache;
@@ -49,6 +51,7 @@ struct QueueRow {
     int attempts = 0;
     bool paused = false;
     bool has_touches = false;
+    int64 touches_bytes = 0;
     bool running = false;  // taken up by another worker
 };
 
@@ -66,6 +69,7 @@ QueueRow row_of(const SpiResult &rows, uint64 row)
     task.queue_position = rows.int8(row, 7);
     queued.paused = rows.boolean(row, 8);
     queued.has_touches = rows.boolean(row, 9);
+    queued.touches_bytes = queued.has_touches ? rows.int8(row, 10) : 0;
     queued.role = task.submitted_by;
     return queued;
 }
@@ -75,7 +79,8 @@ std::string queue_columns()
     return std::string("bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
                        "queue_position, ") +
            (installed_schema.pauses ? "paused_at IS NOT NULL, " : "false, ") +
-           (installed_schema.touches ? "touches IS NOT NULL" : "false");
+           (installed_schema.touches ? "touches IS NOT NULL, pg_catalog.octet_length(touches)::pg_catalog.int8"
+                                     : "false, 0::pg_catalog.int8");
 }
 
 // The head of the queue, and the tasks other workers run that it does not hold (they may have ended
@@ -87,8 +92,13 @@ std::vector<QueueRow> read_queue(const std::vector<int64> &running)
                        " FROM bulk.tasks WHERE status = 'PENDING' ORDER BY queue_position LIMIT " +
                        std::to_string(claim_window);
     SpiResult rows = spi_execute(head.c_str(), {});
-    for (uint64 row = 0; row < rows.count(); ++row)
+    int64 bytes = 0;
+    for (uint64 row = 0; row < rows.count(); ++row) {
         queue.push_back(row_of(rows, row));
+        bytes += queue.back().touches_bytes;
+        if (bytes >= claim_window_bytes)
+            break;  // (octet_length of the stored summary reads its TOAST pointer, not the summary)
+    }
     std::unordered_set<int64> seen;
     for (const QueueRow &queued : queue)
         seen.insert(queued.task.queue_position);
