@@ -220,9 +220,15 @@ void lock_staging_table(Oid source, const std::string &source_name, Oid owner)
                        "Wait for it (bulk.wait('" + *running + "')) or cancel it (bulk.cancel('" + *running + "')).");
 }
 
-// Records a streamed load and its task, which a worker takes up once this transaction commits.
+// Records a streamed load and its task, which a worker takes up once this transaction commits. A
+// table with nothing staged records nothing (as a queued load that finds nothing): a job scheduled
+// every minute leaves no load, and no task, for the runs that found nothing.
 std::string start_streamed_load(LoadState &load, Oid source, const std::string &source_name)
 {
+    std::string staged = "SELECT EXISTS (SELECT FROM " + source_name + ")";
+    if (!spi_execute(staged.c_str(), {}).boolean(0, 1))
+        return "{\"mode\": \"stream\", \"status\": \"SUCCESS\", \"target\": \"" +
+               std::string(target_name(load.target)) + "\", \"records\": 0, \"bulkIds\": []}";
     as_role(load.owner, [&] {
         std::string bulk_id = *insert_task(load.target, load.submitter, std::nullopt, 0);
         record_streamed_load(load.load_id, bulk_id, source, source_name, load.target, load.submitter);
