@@ -162,6 +162,7 @@ SELECT (bulk.load_status(:'running_load') ->> 'records')::int AS records,
 -- 6. Cancel by load id: the rows not consumed stay staged; each row is either applied or staged. A slow
 -- worker (pg_bulk.test_apply_delay) takes one row per batch.
 ALTER SYSTEM SET pg_bulk.test_apply_delay = 20;
+ALTER SYSTEM SET pg_bulk.max_workers = 2;  -- below: a second worker is free
 SELECT pg_reload_conf();
 SET ROLE regress_stream_writer;
 INSERT INTO stream_test.providers SELECT 'CREATE', 'provider', 'c' || i, jsonb_build_object('name', 'C' || i)
@@ -172,8 +173,6 @@ SELECT pg_temp.wait_until(format($$(bulk.load_status(%L) ->> 'operationsApplied'
 -- With a second worker free, a task queued meanwhile still waits for the load, which conflicts with
 -- every task (docs/design.md "Streamed loads"); bulk.queue says so.
 RESET ROLE;
-ALTER SYSTEM SET pg_bulk.max_workers = 2;
-SELECT pg_reload_conf();
 SELECT bulk.submit_resources('{"operations": [
   {"action": "CREATE", "create": {"type": "office", "id": "o2", "data": {"city": "Pretoria"}}}]}') ->> 'bulkId'
     AS held_task \gset

@@ -49,6 +49,14 @@ std::optional<StreamedLoad> read_streamed_load(const std::string &bulk_id)
 
 void add_streamed_batch(const std::string &load_id, const LoadReport &report, int64 submitted)
 {
+    // The lists are rewritten only when the batch adds to them (they hold the first 1000 entries).
+    if (report.failures.size() == 1 && report.warnings.size() == 1) {
+        spi_execute_prepared("UPDATE bulk.loads SET records = $2, submitted = submitted OPERATOR(pg_catalog.+) $3, "
+                             "failure_count = $4, warning_count = $5 WHERE load_id = $1",
+                             {text_arg(load_id), int8_arg(report.records), int8_arg(submitted),
+                              int8_arg(report.failure_count), int8_arg(report.warning_count)});
+        return;
+    }
     spi_execute_prepared("UPDATE bulk.loads SET records = $2, submitted = submitted OPERATOR(pg_catalog.+) $3, "
                          "failure_count = $4, warning_count = $5, "
                          "failures = failures OPERATOR(pg_catalog.||) $6::pg_catalog.jsonb, "

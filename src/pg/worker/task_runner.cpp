@@ -164,7 +164,7 @@ std::vector<PlannedOperation> plan_batch(const JsonbReader &reader, const Claime
 int32 stream_batch_limit(bool one_by_one)
 {
     if (apply_delay_ms <= 0)
-        return one_by_one ? one_by_one_batch : batch_size;
+        return one_by_one ? one_by_one_batch : stream_batch_size;
     pg_call([] {
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, apply_delay_ms, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
