@@ -21,6 +21,7 @@
 #include "pg/settings.hpp"
 #include "pg/store/ids.hpp"
 #include "pg/store/profile_cache.hpp"
+#include "pg/store/schema_version.hpp"
 #include "pg/store/task_store.hpp"
 #include "pg/worker/worker_state.hpp"
 
@@ -212,6 +213,8 @@ void check_staging_privileges(Oid source, bool stream)
 void lock_staging_table(Oid source, const std::string &source_name, Oid owner)
 {
     spi_execute(("LOCK TABLE " + source_name + " IN SHARE UPDATE EXCLUSIVE MODE").c_str(), {});
+    if (!read_installed_schema().streamed_loads)
+        return;  // a database still at 0.2 has no streamed loads
     std::optional<std::string> running;
     as_role(owner, [&] { running = running_streamed_load(source); });
     if (running)
@@ -256,6 +259,9 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
     std::vector<bool> present = check_staging_shape(source, source_name, *target);
     load.owner = extension_owner();
     if (chosen.stream) {
+        if (!read_installed_schema().streamed_loads)
+            throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED, "streamed loads need the SQL objects of pg_bulk 0.3",
+                           "Run ALTER EXTENSION pg_bulk UPDATE.");
         check_staging_privileges(source, true);
         lock_staging_table(source, source_name, load.owner);
         return start_streamed_load(load, source, source_name);

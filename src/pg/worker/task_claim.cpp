@@ -77,7 +77,8 @@ std::string queue_columns()
     return std::string("bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
                        "queue_position, ") +
            (installed_schema.pauses ? "paused_at IS NOT NULL, " : "false, ") +
-           (installed_schema.touches ? "touches IS NOT NULL, load_id IS NOT NULL" : "false, false");
+           (installed_schema.touches ? "touches IS NOT NULL, " : "false, ") +
+           (installed_schema.streamed_loads ? "load_id IS NOT NULL" : "false");
 }
 
 // The head of the queue, and the tasks other workers run that it does not hold (they may have ended
