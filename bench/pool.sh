@@ -71,7 +71,8 @@ SQL
     done
     for i in $(seq 1 20); do
         bench_psql -At -v prefix="small$workers-$i" -f - >/dev/null <<'SQL'
-SELECT bulk.wait(bulk.submit_resources(public.creates(:'prefix', 10)) ->> 'bulkId', '10 minutes') ->> 'status';
+SELECT bulk.submit_resources(public.creates(:'prefix', 10)) ->> 'bulkId' AS small \gset
+SELECT bulk.wait(:'small', '10 minutes') ->> 'status';
 SQL
     done
     bench_psql -At -c "SELECT bulk.wait('$big', '30 minutes') ->> 'status'" >/dev/null

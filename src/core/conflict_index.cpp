@@ -50,7 +50,7 @@ void ConflictIndex::add(size_t blocker, const TaskTouches &touches)
             everything_ = blocker;
         return;
     }
-    if (touches.keys.size() > few_keys)
+    if (touches.keys.size() > few_keys_)
         large_.emplace_back(blocker, &touches);
     else
         add_values(keys_, touches.keys, blocker);

@@ -15,6 +15,12 @@ namespace pg_bulk {
 
 class ConflictIndex {
 public:
+    // A blocker with more keys than this is a large task: it keeps its sorted vector, searched from the
+    // candidate's side, so that adding it costs nothing per key. Smaller ones share hash maps: a claim
+    // adds every queued task, and a thousand small tasks checked pairwise cost a claim seconds.
+    static constexpr size_t default_few_keys = 2048;
+
+    explicit ConflictIndex(size_t few_keys = default_few_keys) : few_keys_(few_keys) {}
     // Adds a blocker, named by the caller's index. `touches` must outlive the index.
     void add(size_t blocker, const TaskTouches &touches);
     // A blocker that conflicts with `candidate` (the earliest added among those found cheaply), if any.
@@ -22,9 +28,7 @@ public:
     bool empty() const { return !first_; }
 
 private:
-    // Blockers with few keys share hash maps; a blocker with many (a large task) keeps its sorted
-    // vector, searched from the candidate's side, so that adding it costs nothing per key.
-    static constexpr size_t few_keys = 64;
+    size_t few_keys_;
     std::unordered_map<uint64_t, size_t> keys_, kinds_, wild_;
     std::vector<std::pair<size_t, const TaskTouches *>> large_;
     std::optional<size_t> first_, everything_;
