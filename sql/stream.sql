@@ -27,15 +27,7 @@ CREATE SCHEMA stream_test;
 RESET client_min_messages;
 \set VERBOSITY terse
 
--- Runs a statement; answers 'no error' or "SQLSTATE: message" (load ids masked).
-CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, 'ld_[0-9A-Za-z]{27}', 'ld_<id>', 'g');
-END
-$$;
+\i sql/include/error_of.sql
 
 -- A load's report (bulk.load_status) without its ids and times.
 CREATE FUNCTION pg_temp.status_of(load_id text) RETURNS jsonb LANGUAGE sql AS $$
@@ -62,15 +54,15 @@ GRANT DELETE ON stream_test.delete_only TO regress_stream_writer;
 
 -- 1. Checks made by the call, as for a queued load.
 SET ROLE regress_stream_writer;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "fast"}')$$) AS bad_mode;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.providers', 'resources',
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "fast"}')$$) AS bad_mode;
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.providers', 'resources',
                                               '{"mode": "stream", "maxOperationsPerTask": 10}')$$) AS per_task;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.no_data', 'resources', '{"mode": "stream"}')$$) AS no_data;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.delete_only', 'resources', '{"mode": "stream"}')$$)
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.no_data', 'resources', '{"mode": "stream"}')$$) AS no_data;
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.delete_only', 'resources', '{"mode": "stream"}')$$)
     AS no_select;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.providers', 'things', '{"mode": "stream"}')$$) AS target;
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.providers', 'things', '{"mode": "stream"}')$$) AS target;
 RESET ROLE;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.parted', 'resources', '{"mode": "stream"}')$$) AS parted;
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.parted', 'resources', '{"mode": "stream"}')$$) AS parted;
 SELECT count(*) AS loads_recorded FROM bulk.loads;
 
 -- 2. A task queued before the load (it creates p2 first) and rows staged: valid ones, invalid ones
@@ -91,9 +83,9 @@ SELECT :'answer'::jsonb ->> 'loadId' AS load_id, :'answer'::jsonb #>> '{bulkIds,
 SELECT :'load_id' ~ '^ld_[0-9A-Za-z]{27}$' AS load_id_ok, :'load_task' ~ '^bk_[0-9A-Za-z]{27}$' AS task_ok,
        :'answer'::jsonb - 'loadId' - 'bulkIds' AS answer;
 -- A second load of the table, streamed or queued, is refused while this one runs.
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "stream"}')$$)
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "stream"}')$$)
     AS second_stream;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.load('stream_test.providers')$$) AS queued_meanwhile;
+SELECT pg_temp.error_of($$SELECT bulk.load('stream_test.providers')$$) AS queued_meanwhile;
 SELECT pg_temp.status_of(:'load_id') AS pending;
 SELECT count(*) AS staged FROM stream_test.providers;
 RESET ROLE;
@@ -192,9 +184,9 @@ SELECT (SELECT count(*) FROM bulk.resources WHERE id ~ '^c\d+$') = (bulk.load_st
 -- Another role sees neither the load nor its task.
 RESET ROLE;
 SET ROLE regress_stream_other;
-SELECT pg_temp.sqlstate_of(format('SELECT bulk.load_status(%L)', :'cancelled_load')) AS other_status;
-SELECT pg_temp.sqlstate_of(format('SELECT bulk.cancel(%L)', :'cancelled_load')) AS other_cancel;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.wait('ld_nothing')$$) AS unknown_wait;
+SELECT pg_temp.error_of(format('SELECT bulk.load_status(%L)', :'cancelled_load')) AS other_status;
+SELECT pg_temp.error_of(format('SELECT bulk.cancel(%L)', :'cancelled_load')) AS other_cancel;
+SELECT pg_temp.error_of($$SELECT bulk.wait('ld_nothing')$$) AS unknown_wait;
 RESET ROLE;
 SELECT bulk.wait(:'held_task') ->> 'status' AS held_task_after_cancel;
 -- After the cancel a new streamed load of the table consumes the rest.
