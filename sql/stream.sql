@@ -201,6 +201,35 @@ SELECT (SELECT count(*) FROM bulk.resources WHERE id ~ '^c\d+$') AS c_stored,
 -- A streamed load that finds nothing staged records nothing, like a queued one.
 SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "stream"}') AS empty_answer;
 RESET ROLE;
+
+-- 7. A trigger of the staging table runs in the worker as the load's role: its setting changes are undone
+-- (default_transaction_read_only would otherwise stay on in the worker's session and fail every later batch).
+CREATE FUNCTION stream_test.meddle() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('default_transaction_read_only', 'on', false);
+    RETURN OLD;
+END
+$$;
+CREATE TRIGGER meddle BEFORE DELETE ON stream_test.providers FOR EACH ROW EXECUTE FUNCTION stream_test.meddle();
+SET ROLE regress_stream_writer;
+INSERT INTO stream_test.providers SELECT 'CREATE', 'provider', 't' || i, jsonb_build_object('name', 'T' || i)
+  FROM generate_series(1, 3) i;
+SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "stream"}') ->> 'loadId' AS trigger_load \gset
+SELECT bulk.wait(:'trigger_load', '60 seconds') ->> 'status' AS trigger_load_status;
+RESET ROLE;
+DROP TRIGGER meddle ON stream_test.providers;
+SET ROLE regress_stream_writer;
+INSERT INTO stream_test.providers SELECT 'CREATE', 'provider', 'u' || i, jsonb_build_object('name', 'U' || i)
+  FROM generate_series(1, 3) i;
+SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "stream"}') ->> 'loadId' AS after_trigger \gset
+SELECT bulk.wait(:'after_trigger', '60 seconds') ->> 'status' AS after_trigger_status;
+SELECT count(*) AS stored FROM bulk.resources WHERE id ~ '^[tu]\d$';
+-- Neither load interrupted its worker (a read-only worker session would fail outside its batches, and exit).
+SELECT count(*) AS interruptions
+  FROM unnest(ARRAY[:'trigger_load', :'after_trigger']) AS l(load_id),
+       bulk.logs(bulk.load_status(l.load_id) #>> '{bulkIds,0}') AS g
+ WHERE g.message LIKE '%interruption%';
+RESET ROLE;
 SELECT mode, count(*) FROM bulk.loads GROUP BY mode ORDER BY mode;
 
 -- Back to the configuration of the test instance: paused.

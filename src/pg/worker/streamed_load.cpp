@@ -17,6 +17,7 @@
 
 extern "C" {
 #include "storage/itemptr.h"
+#include "utils/guc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 }
@@ -83,10 +84,19 @@ SpiResult delete_staged_rows(const ClaimedTask &task, const StreamedLoad &load, 
     std::string sql = "DELETE FROM " + table + " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT ctid FROM " +
                       table + " WHERE ctid OPERATOR(pg_catalog.>) $1::pg_catalog.text::pg_catalog.tid LIMIT $2)) " +
                       "RETURNING " + staged_select_list(task.target, *memory.present);
-    std::optional<SpiResult> rows;
-    as_role(task.submitted_by,
-            [&] { rows.emplace(spi_execute(sql.c_str(), {text_arg(tid_text(memory.after)), int4_arg(limit)})); });
-    return *rows;
+    // The table's triggers run here, in the worker, as the load's role: as in VACUUM running a table's index
+    // functions, a restricted operation (no SET ROLE, no temporary objects) whose setting changes are undone,
+    // so that they cannot change the worker's session.
+    int settings_level = NewGUCNestLevel();
+    Oid saved_user;
+    int saved_context;
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    SetUserIdAndSecContext(task.submitted_by,
+                           saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    SpiResult rows = spi_execute(sql.c_str(), {text_arg(tid_text(memory.after)), int4_arg(limit)});
+    pg_call([&] { AtEOXact_GUC(false, settings_level); });
+    SetUserIdAndSecContext(saved_user, saved_context);
+    return rows;
 }
 
 void advance_after(const SpiResult &rows)
