@@ -229,7 +229,23 @@ SELECT count(*) AS interruptions
   FROM unnest(ARRAY[:'trigger_load', :'after_trigger']) AS l(load_id),
        bulk.logs(bulk.load_status(l.load_id) #>> '{bulkIds,0}') AS g
  WHERE g.message LIKE '%interruption%';
+-- A trigger that refuses the DELETE stops the load (FAILURE, saying why); its rows stay staged.
 RESET ROLE;
+CREATE FUNCTION stream_test.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'staged rows are kept for the audit';
+END
+$$;
+CREATE TRIGGER refuse BEFORE DELETE ON stream_test.providers FOR EACH ROW EXECUTE FUNCTION stream_test.refuse();
+SET ROLE regress_stream_writer;
+INSERT INTO stream_test.providers VALUES ('CREATE', 'provider', 'v1', '{"name": "V"}');
+SELECT bulk.load('stream_test.providers', 'resources', '{"mode": "stream"}') ->> 'loadId' AS refused_load \gset
+SELECT bulk.wait(:'refused_load', '60 seconds') ->> 'status' AS refused_status;
+SELECT level, message FROM bulk.logs(bulk.load_status(:'refused_load') #>> '{bulkIds,0}')
+ WHERE level <> 'INFO' OR message LIKE 'failed%' ORDER BY at;
+SELECT count(*) AS still_staged FROM stream_test.providers;
+RESET ROLE;
+DROP TRIGGER refuse ON stream_test.providers;
 SELECT mode, count(*) FROM bulk.loads GROUP BY mode ORDER BY mode;
 
 -- Back to the configuration of the test instance: paused.

@@ -178,7 +178,16 @@ BatchResult apply_stream_batch(ClaimedTask &task, bool one_by_one)
 {
     task.operation_count = task.next;
     JsonbReader reader;
-    StreamBatch batch = take_stream_batch(reader, task, stream_batch_limit(one_by_one));
+    StreamBatch batch;
+    try {
+        batch = take_stream_batch(reader, task, stream_batch_limit(one_by_one));
+    } catch (const PgError &error) {
+        // The set-based attempt of this batch failed already: the staging table itself refuses its rows
+        // (a trigger raising, a column changed), and would again. The load stops; its rows stay staged.
+        if (!one_by_one)
+            throw;
+        throw TaskCannotContinue(std::string("its staged rows could not be taken: ") + error.what());
+    }
     if (batch.drained)
         return BatchResult::Drained;
     if (!batch.operations.empty()) {
