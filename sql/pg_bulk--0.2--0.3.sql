@@ -89,7 +89,7 @@ GRANT EXECUTE ON FUNCTION bulk.receipts(text[], text[], text, integer, integer),
 -- Issue 15: streamed loads (DESIGN §7, docs/design.md "Streamed loads")
 -------------------------------------------------------------------------------------------------
 ALTER TABLE bulk.loads ADD COLUMN mode text NOT NULL DEFAULT 'queue' CHECK (mode IN ('queue', 'stream')),
-                       ADD COLUMN source_table regclass;
+                       ADD COLUMN source_table text;
 
 -- The task behind an id given to bulk.cancel or bulk.wait: a streamed load's id (ld_...) stands for its
 -- task; any other id for itself (an unknown or invisible one is then reported as given).

@@ -787,7 +787,7 @@ CREATE TABLE bulk.loads (
     bulk_ids       text[] NOT NULL DEFAULT '{}',
     loaded_at      timestamptz NOT NULL DEFAULT now(),
     mode           text NOT NULL DEFAULT 'queue' CHECK (mode IN ('queue', 'stream')),
-    source_table   regclass  -- a streamed load's staging table, which the workers consume
+    source_table   text  -- a streamed load's staging table (schema-qualified, quoted), which the workers consume
 );
 
 -- Every staged row a load could not submit, with the operation it made of it and why.

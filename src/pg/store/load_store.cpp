@@ -9,7 +9,7 @@ std::optional<std::string> running_streamed_load(Oid source)
 {
     SpiResult rows = spi_execute("SELECT l.load_id FROM bulk.loads l JOIN bulk.tasks t "
                                  "ON t.load_id OPERATOR(pg_catalog.=) l.load_id "
-                                 "WHERE l.source_table::pg_catalog.oid OPERATOR(pg_catalog.=) $1 "
+                                 "WHERE pg_catalog.to_regclass(l.source_table)::pg_catalog.oid OPERATOR(pg_catalog.=) $1 "
                                  "AND t.status OPERATOR(pg_catalog.=) 'PENDING'",
                                  {oid_arg(source)});
     if (rows.count() == 0)
@@ -20,8 +20,12 @@ std::optional<std::string> running_streamed_load(Oid source)
 void record_streamed_load(const std::string &load_id, const std::string &bulk_id, Oid source,
                           const std::string &source_name, Target target, Oid submitter)
 {
+    // The table by its schema-qualified name, which a dump restores whatever the order of its tables (a
+    // regclass could not be read back before the table exists, as in a data-only restore).
     spi_execute("INSERT INTO bulk.loads (load_id, source, target, submitted_by, mode, source_table, bulk_ids) "
-                "VALUES ($1, $2, $3, $4, 'stream', $5::pg_catalog.oid::pg_catalog.regclass, ARRAY[$6])",
+                "SELECT $1, $2, $3, $4, 'stream', pg_catalog.format('%I.%I', n.nspname, c.relname), ARRAY[$6] "
+                "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+                "WHERE c.oid OPERATOR(pg_catalog.=) $5",
                 {text_arg(load_id), text_arg(source_name), text_arg(target_name(target)), oid_arg(submitter),
                  oid_arg(source), text_arg(bulk_id)});
     spi_execute("UPDATE bulk.tasks SET load_id = $2 WHERE bulk_id = $1", {text_arg(bulk_id), text_arg(load_id)});
@@ -30,10 +34,9 @@ void record_streamed_load(const std::string &load_id, const std::string &bulk_id
 std::optional<StreamedLoad> read_streamed_load(const std::string &bulk_id)
 {
     SpiResult rows = spi_execute_prepared(
-        "SELECT l.load_id, coalesce(c.oid, 0), l.source, l.records, l.failure_count, l.warning_count "
-        "FROM bulk.tasks t JOIN bulk.loads l ON l.load_id OPERATOR(pg_catalog.=) t.load_id "
-        "LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.source_table::pg_catalog.oid "
-        "WHERE t.bulk_id = $1",
+        "SELECT l.load_id, coalesce(pg_catalog.to_regclass(l.source_table)::pg_catalog.oid, 0), l.source_table, "
+        "l.records, l.failure_count, l.warning_count "
+        "FROM bulk.tasks t JOIN bulk.loads l ON l.load_id OPERATOR(pg_catalog.=) t.load_id WHERE t.bulk_id = $1",
         {text_arg(bulk_id)});
     if (rows.count() == 0)
         return std::nullopt;

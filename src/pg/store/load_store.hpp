@@ -22,8 +22,8 @@ void record_streamed_load(const std::string &load_id, const std::string &bulk_id
 // A streamed load as a batch of its worker finds it.
 struct StreamedLoad {
     std::string load_id;
-    Oid source = InvalidOid;  // InvalidOid when the staging table was dropped
-    std::string source_name;
+    Oid source = InvalidOid;  // InvalidOid when the staging table was dropped (or renamed)
+    std::string source_name;  // schema-qualified, quoted
     LoadReport counts;  // counts so far, empty lists
 };
 
