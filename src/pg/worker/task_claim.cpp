@@ -1,6 +1,7 @@
 #include "pg/worker/task_claim.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -69,7 +70,8 @@ QueueRow row_of(const SpiResult &rows, uint64 row)
     task.queue_position = rows.int8(row, 7);
     queued.paused = rows.boolean(row, 8);
     queued.has_touches = rows.boolean(row, 9);
-    queued.touches_bytes = queued.has_touches ? rows.int8(row, 10) : 0;
+    task.streamed = rows.boolean(row, 10);
+    queued.touches_bytes = queued.has_touches ? rows.int8(row, 11) : 0;
     queued.role = task.submitted_by;
     return queued;
 }
@@ -79,8 +81,9 @@ std::string queue_columns()
     return std::string("bulk_id, submitted_by::pg_catalog.oid, operation_count, applied_count, attempts, target, "
                        "queue_position, ") +
            (installed_schema.pauses ? "paused_at IS NOT NULL, " : "false, ") +
-           (installed_schema.touches ? "touches IS NOT NULL, pg_catalog.octet_length(touches)::pg_catalog.int8"
-                                     : "false, 0::pg_catalog.int8");
+           (installed_schema.touches ? "touches IS NOT NULL, " : "false, ") +
+           (installed_schema.streamed_loads ? "load_id IS NOT NULL, " : "false, ") +
+           (installed_schema.touches ? "pg_catalog.octet_length(touches)::pg_catalog.int8" : "0::pg_catalog.int8");
 }
 
 // The head of the queue, and the tasks other workers run that it does not hold (they may have ended
@@ -167,10 +170,12 @@ ClaimChoice choose(const std::vector<QueueRow> &queue)
         task.touches = &touches_of(queued);
         task.target = queued.task.target;
         task.role = queued.role;
-        task.remaining = queued.task.operation_count - queued.task.next;
+        // A streamed load's staged rows are not counted: it is large, and it is claimed alone.
+        task.remaining = queued.task.streamed ? std::numeric_limits<int32_t>::max()
+                                              : queued.task.operation_count - queued.task.next;
         task.running = queued.running;
         task.paused = queued.paused;
-        task.alone = !is_small(queued.task) && task.remaining <= batch_size;
+        task.alone = queued.task.streamed || (!is_small(queued.task) && task.remaining <= batch_size);
         tasks.push_back(task);
     }
     return choose_tasks(tasks, ClaimLimits{batch_size, static_cast<size_t>(max_claimed_tasks), max_workers});
@@ -266,7 +271,7 @@ Claim claim_once(std::vector<ClaimedTask> &group)
 
 bool is_small(const ClaimedTask &task)
 {
-    return apply_delay_ms <= 0 && !task.resumed && task.operation_count - task.next <= batch_size;
+    return apply_delay_ms <= 0 && !task.resumed && !task.streamed && task.operation_count - task.next <= batch_size;
 }
 
 bool claim_next_tasks(std::vector<ClaimedTask> &group)
