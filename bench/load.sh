@@ -18,6 +18,14 @@
 #      tasks.
 #   3. Ratio = set-based INSERT time / (bulk.load + worker) time (higher is better; target >= 0.8), and the same
 #      with the COPY added to both sides.
+#   Streamed mode (issue 15), after pg_bulk's tables are emptied again by TRUNCATE (nothing analyzed): the file is
+#   COPYed into staging.by_hand and staging.providers (untimed); then
+#   - consumed by hand: one transaction of INSERT INTO bench.hand_resources (a copy of bulk.resources) SELECT ...
+#     FROM staging.by_hand and DELETE FROM staging.by_hand, timed;
+#   - SELECT bulk.load('staging.providers', 'resources', '{"mode": "stream"}'), timed from the load's start
+#     (bulk.loads.loaded_at) to its last receipt (the largest completed_at of its task's receipts);
+#   - ratio = by-hand time / streamed time (target >= 0.8), beside it the plain INSERT's and the queued load's;
+#     the memory of the worker that consumed the load (VmHWM reset before the call; RssAnon sampled).
 #   4. Peak memory: VmHWM of the backend that ran bulk.load (read by that session itself from /proc/self/status
 #      right after the load statement, before it disconnects) and of the worker (pid from bulk.workers, read
 #      after its last task), both reset through /proc/<pid>/clear_refs just before the load; and their RssAnon
@@ -61,7 +69,11 @@ bench_require_installed
 
 started_at=$SECONDS
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
-bench_init_cluster "$PORT" </dev/null
+# One apply worker: the memory figures follow one worker process (a pool would spread the queued load's tasks
+# over several, on a 2-core machine), and a streamed load is consumed by one worker anyway.
+bench_init_cluster "$PORT" <<'EOF'
+pg_bulk.max_workers = 1
+EOF
 bench_start_serving
 
 CSV="$BENCH_DIR/providers.csv"
@@ -125,6 +137,9 @@ COPY (SELECT 'CREATE', 'provider',
 CREATE TABLE staging.providers (action text, type text, id text, data jsonb);
 CREATE TABLE bench.copied (action text, type text, id text, data jsonb);
 CREATE TABLE bench.resources (LIKE bulk.resources INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
+-- The streamed mode's baseline: the same rows consumed by hand from a staging table into a copy of bulk.resources.
+CREATE TABLE staging.by_hand (action text, type text, id text, data jsonb);
+CREATE TABLE bench.hand_resources (LIKE bulk.resources INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
 SQL
 csv_mb="$(awk -v b="$(stat -c %s "$CSV")" 'BEGIN { printf "%.1f", b / 1048576 }')"
 
@@ -188,7 +203,7 @@ for ((run = 1; run <= RUNS; run++)); do
     if [ "$run" -gt 1 ]; then
         log "run $run of $RUNS: clean tables"
         bench_psql -f - <<'SQL'
-TRUNCATE bench.copied, bench.resources, staging.providers;
+TRUNCATE bench.copied, bench.resources, staging.providers, staging.by_hand, bench.hand_resources;
 TRUNCATE bulk.resources CASCADE;
 TRUNCATE bulk.tasks CASCADE;
 TRUNCATE bulk.loads CASCADE;
@@ -297,6 +312,72 @@ SQL
         "SELECT (SELECT count(*) FROM bulk.resources) || ' ' ||
                 (SELECT count(*) FROM bench.copied c JOIN bulk.resources r USING (type, id) WHERE r.data = c.data)" "$N $N"
     expect "rows left in the staging table" "SELECT count(*) FROM staging.providers" "0"
+
+    # 3. The streamed mode, on pg_bulk's tables emptied again (TRUNCATE, no ANALYZE), against its own baseline:
+    # the same rows consumed by hand from a staging table in one transaction.
+    log "run $run of $RUNS: streamed mode: empty pg_bulk's tables, stage the rows twice"
+    bench_psql -At -v csv="$CSV" -f - <<'SQL'
+TRUNCATE bulk.resources CASCADE;
+TRUNCATE bulk.tasks CASCADE;
+TRUNCATE bulk.loads CASCADE;
+COPY staging.by_hand FROM :'csv' (FORMAT csv);
+COPY staging.providers FROM :'csv' (FORMAT csv);
+SQL
+    log "run $run of $RUNS: consumed by hand (INSERT ... SELECT into a copy of bulk.resources + DELETE, one transaction)"
+    bench_psql -At -f - >>"$RESULTS" <<SQL
+CHECKPOINT;
+SELECT clock_timestamp() AS a \\gset
+BEGIN;
+INSERT INTO bench.hand_resources (type, id, data) SELECT type, id, data FROM staging.by_hand;
+DELETE FROM staging.by_hand;
+COMMIT;
+SELECT clock_timestamp() AS b \\gset
+SELECT 'by_hand $run ' || $(ms a b);
+CHECKPOINT;
+SQL
+    expect "rows consumed by hand" "SELECT count(*) FROM bench.hand_resources" "$N"
+
+    log "run $run of $RUNS: streamed load, from the call to the last receipt"
+    for pid in $(bench_psql -At -c "SELECT pid FROM bulk.workers"); do
+        echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || log "could not reset VmHWM of pid $pid"
+    done
+    bench_psql -At -c \
+        "SELECT bulk.load('staging.providers', 'resources', '{\"mode\": \"stream\"}')" >"$BENCH_DIR/stream.answer"
+    stream_task="$(bench_psql -At -c "SELECT bulk_ids[1] FROM bulk.loads WHERE mode = 'stream'")"
+    spid=""
+    for _ in $(seq 1 200); do
+        spid="$(bench_psql -At -c "SELECT (regexp_match(message, 'picked up by worker pid (\\d+)'))[1] FROM bulk.logs('$stream_task')
+                                    WHERE message LIKE 'picked up by%'")"
+        [ -n "$spid" ] && break
+        sleep 0.05
+    done
+    [ -n "$spid" ] || die "no worker took the streamed load up"
+    rm -f "$LOADED_FILE" "$SAMPLES"
+    touch "$LOADED_FILE"
+    sample_memory 0 "$spid" &
+    SAMPLER_PID=$!
+    bench_psql -At -f - >>"$RESULTS" <<SQL
+SELECT bulk.wait(load_id, '1 hour') ->> 'status' AS status, load_id, loaded_at AS t0 FROM bulk.loads WHERE mode = 'stream' \\gset
+SELECT 'stream $run ' || round((1000 * extract(epoch FROM max(r.completed_at) - :'t0'::timestamptz))::numeric, 1)
+       || ' ' || round((1000 * extract(epoch FROM t.finished_at - :'t0'::timestamptz))::numeric, 1)
+       || ' ' || round((1000 * extract(epoch FROM t.started_at - :'t0'::timestamptz))::numeric, 1)
+       || ' ' || :'status' || ' ' || t.applied_count
+  FROM bulk.tasks t JOIN bulk.operation_results r USING (bulk_id) WHERE t.load_id = :'load_id'
+ GROUP BY t.finished_at, t.started_at, t.applied_count;
+SQL
+    stream_hwm="$(awk '/^VmHWM:/ { print $2 }' "/proc/$spid/status")"
+    kill -TERM "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+    read -r _ _ anon_w shmem_w _ <"$SAMPLES"
+    echo "stream_memory $run $stream_hwm $anon_w $shmem_w" >>"$RESULTS"
+    read -r _ _ _ _ _ stream_status stream_applied < <(grep "^stream $run " "$RESULTS")
+    [ "$stream_status $stream_applied" = "SUCCESS $N" ] \
+        || die "streamed load: expected SUCCESS with $N operations applied, got $stream_status $stream_applied"
+    expect "resources holding the staged data (streamed)" \
+        "SELECT (SELECT count(*) FROM bulk.resources) || ' ' ||
+                (SELECT count(*) FROM bench.copied c JOIN bulk.resources r USING (type, id) WHERE r.data = c.data)" "$N $N"
+    expect "rows left in the staging table (streamed)" "SELECT count(*) FROM staging.providers" "0"
 done
 
 # Report, from the best (lowest) time of each step over the runs; memory: the largest over the runs.
@@ -316,6 +397,9 @@ $1 == "backend_memory" { big("b_hwm", $3); big("b_anon_end", $4); big("b_shmem_e
 $1 == "sampled"  { big("b_anon", $3); big("b_shmem", $4); big("w_anon", $5); big("w_shmem", $6)
                    samples += $7; big("w_hwm", $8); big("w_anon_end", $9) }
 $1 == "answer"   { tasks = $7 }
+$1 == "by_hand"  { keep("by_hand", $3) }
+$1 == "stream"   { keep("stream", $3); keep("stream_end", $4); keep("stream_start", $5) }
+$1 == "stream_memory" { big("s_hwm", $3); big("s_anon", $4); big("s_shmem", $5) }
 $1 == "tenths"   { tenths = tenths sprintf("%s  run %s: %s\n", "", $2, substr($0, index($0, $3))) }
 function rate(ms) { return n / (ms / 1000) }
 function line(label, name) {
@@ -341,6 +425,16 @@ END {
         best["insert"] / best["end_to_end"]
     printf "  with the COPY on both sides: (COPY + INSERT) / (COPY + bulk.load + worker) = %.2f\n",
         best["copy_insert"] / best["staging_end_to_end"]
+    printf "streamed mode (pg_bulk'"'"'s tables emptied by TRUNCATE, no ANALYZE)\n"
+    line("consumed by hand: INSERT ... SELECT + DELETE, 1 transaction", "by_hand")
+    line("streamed load: from the call to the last receipt", "stream")
+    printf "  %-52s %9.1f ms (load commit to the worker'"'"'s start)\n", "worker start delay", best["stream_start"]
+    printf "ratio by-hand time / streamed load time = %.2f   (target >= 0.8; higher is better)\n",
+        best["by_hand"] / best["stream"]
+    printf "  plain INSERT ... SELECT / streamed load = %.2f; queued load (end to end) / streamed load = %.2f\n",
+        best["insert"] / best["stream"], best["end_to_end"] / best["stream"]
+    printf "memory of the worker consuming the streamed load: VmHWM %.1f MB (peak RSS incl. shared buffers touched), RssAnon peak %.1f MB sampled, RssShmem peak %.1f MB\n",
+        mem["s_hwm"] / 1024, mem["s_anon"] / 1024, mem["s_shmem"] / 1024
     printf "memory of the loading backend: VmHWM %.1f MB (peak RSS incl. the shared buffers it touched; read by the session after bulk.load), RssAnon peak %.1f MB sampled during bulk.load (%.1f MB after it), RssShmem peak %.1f MB\n",
         mem["b_hwm"] / 1024, mem["b_anon"] / 1024, mem["b_anon_end"] / 1024, mem["b_shmem"] / 1024
     printf "memory of the worker: VmHWM %.1f MB (peak RSS incl. the shared buffers it touched; after the last task), RssAnon peak %.1f MB sampled (%.1f MB at the end), RssShmem peak %.1f MB\n",

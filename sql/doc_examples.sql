@@ -148,6 +148,13 @@ SELECT count(*) AS loads_today, sum(records) AS rows_read
 SELECT r.operation, r.error ->> 'message' AS why
   FROM bulk.load_rejects r JOIN bulk.loads l USING (load_id)
  WHERE l.source::regclass = 'staging_providers'::regclass ORDER BY l.loaded_at, r.position;
+INSERT INTO staging_providers VALUES ('UPSERT', 'provider', 'p9', '{"name": "Ivy"}'),
+                                     ('CREATE', 'provider', 'p10', '{"name": 10}');
+SELECT bulk.load('staging_providers', 'resources', '{"mode": "stream"}') ->> 'loadId' AS load_id \gset
+SELECT bulk.wait(:'load_id') ->> 'status' AS status;
+SELECT answer -> 'records' AS records, answer -> 'operationsApplied' AS applied,
+       answer -> 'failureCount' AS failures, answer ->> 'status' AS status
+  FROM bulk.load_status(:'load_id') AS answer;
 CREATE ROLE app_loader LOGIN IN ROLE bulk_writer;
 -- end of the examples
 DROP ROLE app_loader;

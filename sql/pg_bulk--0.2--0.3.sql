@@ -7,6 +7,8 @@
 -- update have no summary: the workers order them after and before everything (one at a time).
 ALTER TABLE bulk.tasks ADD COLUMN touches bytea;
 ALTER TABLE bulk.tasks ALTER COLUMN touches SET STORAGE EXTERNAL;
+-- Streamed loads (issue 15): a streamed load's task names its load, the load its staging table.
+ALTER TABLE bulk.tasks ADD COLUMN load_id text;
 
 CREATE FUNCTION bulk._waiting_tasks() RETURNS TABLE (bulk_id text, waits_for text)
     AS 'MODULE_PATHNAME', 'bulk_waiting_tasks' LANGUAGE C VOLATILE;
@@ -16,8 +18,9 @@ GRANT EXECUTE ON FUNCTION bulk._waiting_tasks() TO bulk_writer;
 CREATE OR REPLACE VIEW bulk.queue WITH (security_invoker = true) AS
     SELECT t.queue_position, t.bulk_id, pg_catalog.pg_get_userbyid(t.submitted_by) AS submitted_by, t.target,
            t.submitted_at, t.started_at, t.operation_count, t.applied_count,
-           pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count OPERATOR(pg_catalog./) t.operation_count, 1)
-               AS percent_done,
+           pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count
+                            OPERATOR(pg_catalog./) NULLIF(t.operation_count, 0), 1)
+               AS percent_done,  -- NULL for a streamed load's task, whose operations are still staged
            CASE WHEN t.paused_at IS NOT NULL THEN 'task'
                 WHEN EXISTS (SELECT FROM bulk.global_pause) THEN 'all' END AS paused,
            CASE WHEN w.waits_for IS NULL THEN NULL
@@ -83,6 +86,92 @@ RETURNS TABLE (seq integer, action text, type text, id text, status text,
 
 REVOKE ALL ON FUNCTION bulk.receipts(text[], text[], text, integer, integer), bulk.receipts(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION bulk.receipts(text[], text[], text, integer, integer), bulk.receipts(text) TO bulk_writer;
+
+-------------------------------------------------------------------------------------------------
+-- Issue 15: streamed loads (DESIGN §7, docs/design.md "Streamed loads")
+-------------------------------------------------------------------------------------------------
+ALTER TABLE bulk.loads ADD COLUMN mode text NOT NULL DEFAULT 'queue' CHECK (mode IN ('queue', 'stream')),
+                       ADD COLUMN source_table text;
+
+-- The task behind an id given to bulk.cancel or bulk.wait: a streamed load's id (ld_...) stands for its
+-- task; any other id for itself (an unknown or invisible one is then reported as given).
+CREATE FUNCTION bulk._task_of(id text) RETURNS text
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT l.bulk_ids[1] FROM bulk.loads l
+                      WHERE l.load_id OPERATOR(pg_catalog.=) _task_of.id
+                        AND l.mode OPERATOR(pg_catalog.=) 'stream'), _task_of.id)
+$$;
+
+REVOKE ALL ON FUNCTION bulk._task_of(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION bulk._task_of(text) TO bulk_writer;
+
+-- A streamed load's id (ld_...) cancels its task: the worker stops after the batch in flight.
+CREATE OR REPLACE FUNCTION bulk.cancel(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    task_id text := bulk._task_of(cancel.bulk_id);
+BEGIN
+    PERFORM bulk._cancel_visible_task(task_id);
+    RETURN bulk.task(task_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION bulk.wait(bulk_id text, timeout interval DEFAULT '30 seconds') RETURNS jsonb
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    deadline timestamptz := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) timeout;
+    task_status text;
+    row_xmin xid;
+    seen bigint;
+    task_id text := bulk._task_of(wait.bulk_id);  -- a streamed load's id waits for its task
+BEGIN
+    LOOP
+        -- Read before the status: a task end committed after the read wakes the sleep below.
+        seen := bulk._tasks_ended();
+        SELECT t.status, t.xmin INTO task_status, row_xmin
+          FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task_id;
+        IF NOT FOUND THEN
+            PERFORM bulk._raise_unknown_task(task_id);
+        END IF;
+        EXIT WHEN task_status OPERATOR(pg_catalog.<>) 'PENDING'
+               OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
+        PERFORM bulk._refuse_hopeless_wait(task_id, row_xmin);
+        PERFORM bulk._wait_for_task_end(seen, 1000 OPERATOR(pg_catalog.*) LEAST(1.0,
+            pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())));
+    END LOOP;
+    RETURN bulk.task(task_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION bulk.load_status(load_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    l bulk.loads;
+    counts jsonb;
+    combined text;
+    applied bigint;
+BEGIN
+    SELECT * INTO l FROM bulk.loads WHERE loads.load_id OPERATOR(pg_catalog.=) load_status.load_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'bulk load % does not exist', bulk._quote_excerpt(load_status.load_id)
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT coalesce(pg_catalog.jsonb_object_agg(s.status, s.n), '{}'::jsonb),
+           coalesce(pg_catalog.sum(s.applied), 0) INTO counts, applied
+      FROM (SELECT t.status, count(*) AS n, pg_catalog.sum(t.applied_count) AS applied FROM bulk.tasks t
+             WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY (l.bulk_ids) GROUP BY t.status) s;
+    combined := CASE
+        WHEN counts ? 'PENDING' THEN 'PENDING'
+        WHEN counts ? 'FAILURE' THEN 'FAILURE'
+        WHEN counts ? 'CANCELLED' THEN 'CANCELLED'
+        ELSE 'SUCCESS' END;
+    RETURN pg_catalog.jsonb_build_object(
+        'loadId', l.load_id, 'mode', l.mode, 'source', l.source, 'target', l.target, 'loadedAt', l.loaded_at,
+        'records', l.records, 'submitted', l.submitted,
+        'failureCount', l.failure_count, 'failures', l.failures,
+        'warningCount', l.warning_count, 'warnings', l.warnings,
+        'bulkIds', pg_catalog.to_jsonb(l.bulk_ids), 'status', combined, 'tasks', counts,
+        'operationsApplied', applied);
 
 -- bulk.metrics counts CANCELLED receipt rows (those of a failed atomic task).
 CREATE OR REPLACE FUNCTION bulk.metrics(bulk_id text) RETURNS jsonb

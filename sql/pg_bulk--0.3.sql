@@ -301,6 +301,7 @@ CREATE TABLE bulk.tasks (
     retry_of         text,  -- the task bulk.retry made this one of
     retry_filter     text,  -- which of its receipts: '*' (every FAILURE and CANCELLED) or the sorted error types
     touches          bytea,  -- what its operations touch, for the workers' order (docs/design.md, "The worker pool")
+    load_id          text,  -- a streamed load's task: the load (bulk.loads) whose staging table the workers consume
     atomic           boolean NOT NULL DEFAULT false  -- "atomic": true: applied all or nothing (DESIGN §11)
 );
 -- Hashes do not compress: stored out of line as they are.
@@ -513,11 +514,14 @@ CREATE FUNCTION bulk._cancel_visible_task(bulk_id text) RETURNS void
     AS 'MODULE_PATHNAME', 'bulk_cancel_visible_task' LANGUAGE C STRICT VOLATILE
     SET search_path = pg_catalog, pg_temp;
 
+-- A streamed load's id (ld_...) cancels its task: the worker stops after the batch in flight.
 CREATE FUNCTION bulk.cancel(bulk_id text) RETURNS jsonb
 LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    task_id text := bulk._task_of(cancel.bulk_id);
 BEGIN
-    PERFORM bulk._cancel_visible_task(cancel.bulk_id);
-    RETURN bulk.task(cancel.bulk_id);
+    PERFORM bulk._cancel_visible_task(task_id);
+    RETURN bulk.task(task_id);
 END
 $$;
 
@@ -625,22 +629,23 @@ DECLARE
     task_status text;
     row_xmin xid;
     seen bigint;
+    task_id text := bulk._task_of(wait.bulk_id);  -- a streamed load's id waits for its task
 BEGIN
     LOOP
         -- Read before the status: a task end committed after the read wakes the sleep below.
         seen := bulk._tasks_ended();
         SELECT t.status, t.xmin INTO task_status, row_xmin
-          FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) wait.bulk_id;
+          FROM bulk.tasks t WHERE t.bulk_id OPERATOR(pg_catalog.=) task_id;
         IF NOT FOUND THEN
-            PERFORM bulk._raise_unknown_task(wait.bulk_id);
+            PERFORM bulk._raise_unknown_task(task_id);
         END IF;
         EXIT WHEN task_status OPERATOR(pg_catalog.<>) 'PENDING'
                OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
-        PERFORM bulk._refuse_hopeless_wait(wait.bulk_id, row_xmin);
+        PERFORM bulk._refuse_hopeless_wait(task_id, row_xmin);
         PERFORM bulk._wait_for_task_end(seen, 1000 OPERATOR(pg_catalog.*) LEAST(1.0,
             pg_catalog.date_part('epoch', deadline OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())));
     END LOOP;
-    RETURN bulk.task(wait.bulk_id);
+    RETURN bulk.task(task_id);
 END
 $$;
 
@@ -733,8 +738,9 @@ CREATE FUNCTION bulk._waiting_tasks() RETURNS TABLE (bulk_id text, waits_for tex
 CREATE VIEW bulk.queue WITH (security_invoker = true) AS
     SELECT t.queue_position, t.bulk_id, pg_catalog.pg_get_userbyid(t.submitted_by) AS submitted_by, t.target,
            t.submitted_at, t.started_at, t.operation_count, t.applied_count,
-           pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count OPERATOR(pg_catalog./) t.operation_count, 1)
-               AS percent_done,
+           pg_catalog.round(100.0 OPERATOR(pg_catalog.*) t.applied_count
+                            OPERATOR(pg_catalog./) NULLIF(t.operation_count, 0), 1)
+               AS percent_done,  -- NULL for a streamed load's task, whose operations are still staged
            CASE WHEN t.paused_at IS NOT NULL THEN 'task'
                 WHEN EXISTS (SELECT FROM bulk.global_pause) THEN 'all' END AS paused,
            CASE WHEN w.waits_for IS NULL THEN NULL
@@ -784,7 +790,9 @@ CREATE TABLE bulk.loads (
     failures       jsonb NOT NULL DEFAULT '[]',  -- the first 1000
     warnings       jsonb NOT NULL DEFAULT '[]',  -- the first 1000
     bulk_ids       text[] NOT NULL DEFAULT '{}',
-    loaded_at      timestamptz NOT NULL DEFAULT now()
+    loaded_at      timestamptz NOT NULL DEFAULT now(),
+    mode           text NOT NULL DEFAULT 'queue' CHECK (mode IN ('queue', 'stream')),
+    source_table   text  -- a streamed load's staging table (schema-qualified, quoted), which the workers consume
 );
 
 -- Every staged row a load could not submit, with the operation it made of it and why.
@@ -797,6 +805,15 @@ CREATE TABLE bulk.load_rejects (
     PRIMARY KEY (load_id, position)
 );
 
+-- The task behind an id given to bulk.cancel or bulk.wait: a streamed load's id (ld_...) stands for its
+-- task; any other id for itself (an unknown or invisible one is then reported as given).
+CREATE FUNCTION bulk._task_of(id text) RETURNS text
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT l.bulk_ids[1] FROM bulk.loads l
+                      WHERE l.load_id OPERATOR(pg_catalog.=) _task_of.id
+                        AND l.mode OPERATOR(pg_catalog.=) 'stream'), _task_of.id)
+$$;
+
 CREATE FUNCTION bulk.load(source regclass, target text DEFAULT 'resources', options jsonb DEFAULT '{}')
 RETURNS jsonb
     AS 'MODULE_PATHNAME', 'bulk_load' LANGUAGE C STRICT VOLATILE
@@ -808,14 +825,16 @@ DECLARE
     l bulk.loads;
     counts jsonb;
     combined text;
+    applied bigint;
 BEGIN
     SELECT * INTO l FROM bulk.loads WHERE loads.load_id OPERATOR(pg_catalog.=) load_status.load_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'bulk load % does not exist', bulk._quote_excerpt(load_status.load_id)
             USING ERRCODE = 'no_data_found';
     END IF;
-    SELECT coalesce(pg_catalog.jsonb_object_agg(s.status, s.n), '{}'::jsonb) INTO counts
-      FROM (SELECT t.status, count(*) AS n FROM bulk.tasks t
+    SELECT coalesce(pg_catalog.jsonb_object_agg(s.status, s.n), '{}'::jsonb),
+           coalesce(pg_catalog.sum(s.applied), 0) INTO counts, applied
+      FROM (SELECT t.status, count(*) AS n, pg_catalog.sum(t.applied_count) AS applied FROM bulk.tasks t
              WHERE t.bulk_id OPERATOR(pg_catalog.=) ANY (l.bulk_ids) GROUP BY t.status) s;
     combined := CASE
         WHEN counts ? 'PENDING' THEN 'PENDING'
@@ -823,11 +842,12 @@ BEGIN
         WHEN counts ? 'CANCELLED' THEN 'CANCELLED'
         ELSE 'SUCCESS' END;
     RETURN pg_catalog.jsonb_build_object(
-        'loadId', l.load_id, 'source', l.source, 'target', l.target, 'loadedAt', l.loaded_at,
+        'loadId', l.load_id, 'mode', l.mode, 'source', l.source, 'target', l.target, 'loadedAt', l.loaded_at,
         'records', l.records, 'submitted', l.submitted,
         'failureCount', l.failure_count, 'failures', l.failures,
         'warningCount', l.warning_count, 'warnings', l.warnings,
-        'bulkIds', pg_catalog.to_jsonb(l.bulk_ids), 'status', combined, 'tasks', counts);
+        'bulkIds', pg_catalog.to_jsonb(l.bulk_ids), 'status', combined, 'tasks', counts,
+        'operationsApplied', applied);
 END
 $$;
 
@@ -899,7 +919,7 @@ GRANT EXECUTE ON FUNCTION
     bulk.submit_relationships(jsonb, text), bulk.validate_relationships(jsonb),
     bulk.task(text, boolean), bulk.receipts(text), bulk.cancel(text), bulk.metrics(text), bulk.logs(text),
     bulk.retry(text, text[]),
-    bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text),
+    bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text), bulk._task_of(text),
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._quote_excerpt(text),
     bulk._receipt_rows(text, text),
     bulk._task_document(text, text, boolean), bulk._generated_id(text, integer),

@@ -148,9 +148,21 @@ bool sorted_intersect(const std::vector<uint64_t> &a, const std::vector<uint64_t
     const std::vector<uint64_t> &large = a.size() <= b.size() ? b : a;
     if (small.empty() || small.back() < large.front() || large.back() < small.front())
         return false;
-    for (uint64_t value : small)
-        if (sorted_contains(large, value))
+    if (large.size() / 16 > small.size()) {  // far apart in size: binary searches from the smaller
+        for (uint64_t value : small)
+            if (sorted_contains(large, value))
+                return true;
+        return false;
+    }
+    auto x = small.begin(), y = large.begin();  // alike: one merge pass
+    while (x != small.end() && y != large.end()) {
+        if (*x == *y)
             return true;
+        if (*x < *y)
+            ++x;
+        else
+            ++y;
+    }
     return false;
 }
 

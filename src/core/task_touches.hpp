@@ -62,7 +62,7 @@ TaskTouches decode_touches(std::string_view bytes);
 
 // Whether a sorted vector holds a value.
 bool sorted_contains(const std::vector<uint64_t> &sorted, uint64_t value);
-// Whether two sorted vectors share a value (binary searches from the smaller into the larger).
+// Whether two sorted vectors share a value (one merge pass, or binary searches from the much smaller).
 bool sorted_intersect(const std::vector<uint64_t> &a, const std::vector<uint64_t> &b);
 
 } // namespace pg_bulk

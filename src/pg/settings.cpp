@@ -17,6 +17,7 @@ int max_request_bytes = 64 * 1024 * 1024;
 int max_atomic_operations = 10000;
 char *worker_database = nullptr;
 int batch_size = 1000;
+int stream_batch_size = 5000;
 int max_workers = 4;
 int poll_interval_ms = 1000;
 bool worker_enabled = true;
@@ -42,6 +43,11 @@ void define_settings()
                                    nullptr);
     DefineCustomIntVariable("pg_bulk.batch_size", "Operations the worker commits together.", nullptr, &batch_size,
                             1000, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    // A streamed load's batch also deletes its staged rows and writes its chunk: larger batches spread each
+    // commit's WAL flush over more rows (the load conflicts with every task anyway, so its locks hold back
+    // nothing else).
+    DefineCustomIntVariable("pg_bulk.stream_batch_size", "Staged rows a streamed load takes per transaction.",
+                            nullptr, &stream_batch_size, 5000, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     // At most the slots of shared memory (worker_state.hpp); each worker also takes one of the server's
     // max_worker_processes, as does the launcher.
     DefineCustomIntVariable("pg_bulk.max_workers", "Most apply workers that run at once.", nullptr, &max_workers, 4, 1,

@@ -18,6 +18,10 @@
 #   - bulk.load_status says SUCCESS with the right records / submitted / failureCount, and the rejects are kept;
 #   - bulk.resources holds exactly the valid staged rows with their data; the staging table is empty;
 #   - any later run of the job (if the minute turned meanwhile) found nothing to do.
+# Then a streamed load (issue 15): with every task held by bulk.pause(), app_loader schedules
+# bulk.load('staging.streamed', 'resources', '{"mode": "stream"}') every minute; the first run returns at once
+# with the load PENDING, the next run (a minute later, the load still held) fails with 55006 naming it and starts
+# no second load; after bulk.resume() the load consumes every row.
 # It unschedules the job; the EXIT trap stops the cluster and removes the directory (also on failure, after
 # printing the end of the server log). Exits 0 when every check passes, non-zero with a message otherwise.
 #
@@ -236,4 +240,57 @@ log "unscheduling the job (as its owner, app_loader)"
 expect "no job left" "SELECT count(*) FROM cron.job" "0"
 
 runs="$(value "SELECT count(*) FROM cron.job_run_details WHERE jobid = $jobid")"
-log "PASSED: pg_cron ran bulk.load as app_loader ($runs run(s)); $ROWS rows applied, 2 rejected, staging empty"
+log "pg_cron ran bulk.load as app_loader ($runs run(s)); $ROWS rows applied, 2 rejected, staging empty"
+
+# A streamed load under pg_cron (issue 15): the job returns at once; while the load runs (held by a global
+# bulk.pause(), so that it surely outlives the minute), the next run of the schedule is refused with 55006 and
+# starts no second consumer; once resumed, the load consumes the table.
+log "streamed load: bulk.pause(), then app_loader schedules a streamed load of staging.streamed ('* * * * *')"
+psql_as postgres -v rows="$ROWS" -f - <<'SQL'
+\o /dev/null
+SELECT bulk.pause();
+CREATE TABLE staging.streamed (action text, type text, id text, data jsonb);
+INSERT INTO staging.streamed SELECT 'UPSERT', 'provider', 's' || i, jsonb_build_object('name', 'Streamed ' || i)
+  FROM generate_series(1, :rows) i;
+GRANT SELECT, DELETE ON staging.streamed TO app_loader;
+SQL
+STREAM_JOB=stream-providers
+stream_job="$(psql_as app_loader -At -c "SELECT cron.schedule('$STREAM_JOB', '* * * * *',
+    \$\$SELECT bulk.load('staging.streamed', 'resources', '{\"mode\": \"stream\"}')\$\$)")"
+[[ "$stream_job" =~ ^[0-9]+$ ]] || fail "cron.schedule did not return a job id: $stream_job"
+log "waiting up to $((TIMEOUT + 60)) s for two runs of the streamed job (the second while the load is held)"
+started=$SECONDS
+while :; do
+    runs="$(value "SELECT string_agg(status, ' ' ORDER BY start_time) FROM cron.job_run_details WHERE jobid = $stream_job
+                     AND status IN ('succeeded', 'failed')")"
+    case "$runs" in
+    "succeeded failed"*) break ;;
+    failed*) fail "the first run of the streamed job failed: $(value "SELECT return_message FROM cron.job_run_details
+                                                                     WHERE jobid = $stream_job ORDER BY start_time LIMIT 1")" ;;
+    "succeeded succeeded"*) fail "a second run of the streamed job succeeded while the first load was held" ;;
+    esac
+    [ $((SECONDS - started)) -ge $((TIMEOUT + 60)) ] && fail "no two runs of the streamed job after $((TIMEOUT + 60)) s: $runs"
+    sleep 1
+done
+[ "$(psql_as app_loader -At -c "SELECT cron.unschedule('$STREAM_JOB')")" = t ] || fail "cron.unschedule('$STREAM_JOB')"
+stream_load="$(value "SELECT load_id FROM bulk.loads WHERE mode = 'stream'")"
+[[ "$stream_load" =~ ^ld_[0-9A-Za-z]{27}$ ]] || fail "expected one streamed load, got '$stream_load'"
+expect "the second run was refused naming the running load (55006), and started no load" \
+    "SELECT (SELECT return_message FROM cron.job_run_details WHERE jobid = $stream_job AND status = 'failed'
+              ORDER BY start_time LIMIT 1) LIKE '%is being consumed by streamed load $stream_load%'
+            AND (SELECT count(*) FROM bulk.loads WHERE mode = 'stream') = 1" \
+    "t"
+expect "the held load is PENDING with every row still staged" \
+    "SELECT (bulk.load_status('$stream_load') ->> 'status') || ' ' || (SELECT count(*) FROM staging.streamed)" \
+    "PENDING $ROWS"
+value "SELECT bulk.resume()" >/dev/null
+expect "once resumed, the streamed load ends SUCCESS" \
+    "SELECT bulk.wait('$stream_load', '60 seconds') ->> 'status'" "SUCCESS"
+expect "it was started by app_loader; records, submitted and applied" \
+    "SELECT concat_ws(' ', l.submitted_by::regrole::text, s ->> 'records', s ->> 'submitted', s ->> 'operationsApplied')
+       FROM bulk.loads l, bulk.load_status(l.load_id) s WHERE l.load_id = '$stream_load'" \
+    "app_loader $ROWS $ROWS $ROWS"
+expect "the streamed rows are stored and the table is empty" \
+    "SELECT (SELECT count(*) FROM bulk.resources WHERE id LIKE 's%') || ' ' || (SELECT count(*) FROM staging.streamed)" \
+    "$ROWS 0"
+log "PASSED: pg_cron ran a queued and a streamed bulk.load as app_loader"

@@ -3,8 +3,8 @@
 # every pg_dump format and restored every way — default, --single-transaction, -j 2, plain through psql, and
 # data-only dumps into a fresh CREATE EXTENSION — and each restored database has every table of the extension
 # row for row (versions and timestamps included) and its sequences where they were. Then a restored database
-# works at once: its pending tasks are applied, a new submit queues after the restored tasks, and bulk.task of
-# a restored task is the source's.
+# works at once: its pending tasks are applied (a pending streamed load consumes its restored staging table), a
+# new submit queues after the restored tasks, and bulk.task of a restored task is the source's.
 use strict;
 use warnings;
 
@@ -121,9 +121,13 @@ INSERT INTO public.staged VALUES
   ('CREATE', 'office', 'staged-2', '{"name": 42}'),
   ('CREATE', 'nobody', 'staged-3', '{}');
 SELECT bulk.load('public.staged');
+CREATE TABLE public.streamed (action text, type text, id text, data jsonb);
+INSERT INTO public.streamed VALUES ('CREATE', 'office', 'streamed-1', '{"name": "streamed"}');
+SELECT bulk.load('public.streamed', 'resources', '{"mode": "stream"}');
 });
 is(source("SELECT string_agg(status, ',' ORDER BY queue_position) FROM bulk.tasks"),
-	'SUCCESS,SUCCESS,SUCCESS,FAILURE,CANCELLED,PENDING,PENDING', 'the source holds tasks of every status');
+	'SUCCESS,SUCCESS,SUCCESS,FAILURE,CANCELLED,PENDING,PENDING,PENDING',
+	'the source holds tasks of every status (the last one a streamed load\'s)');
 is(source("SELECT count(*) FROM bulk.load_rejects"), '2', 'the load kept its two rejects');
 
 # ---------------------------------------------------------------------------------------------------------
@@ -173,7 +177,9 @@ for my $name (sort keys %restores)
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
 	if ($name =~ /^data_only/)
 	{
-		$node->safe_psql($db, 'CREATE EXTENSION pg_bulk; CREATE TABLE public.staged (action text, type text, id text, data jsonb)');
+		$node->safe_psql($db,
+			'CREATE EXTENSION pg_bulk; CREATE TABLE public.staged (action text, type text, id text, data jsonb); '
+			  . 'CREATE TABLE public.streamed (action text, type text, id text, data jsonb)');
 	}
 	my @command = @{ $restores{$name} };
 	my ($stdout, $stderr) = ('', '');
@@ -197,8 +203,16 @@ my $restored = 'restored_directory_parallel';
 is(wait_status($restored, $pending), 'SUCCESS', 'the restored pending task is applied');
 is($node->safe_psql($restored, "SELECT data ->> 'name' FROM bulk.resources WHERE id = 'restored-1'"),
 	'after restore', 'its effect is stored');
-my $load_task = $node->safe_psql($restored, "SELECT bulk_ids[1] FROM bulk.loads");
+my $load_task = $node->safe_psql($restored, "SELECT bulk_ids[1] FROM bulk.loads WHERE mode = 'queue'");
 is(wait_status($restored, $load_task), 'SUCCESS', 'the restored load task is applied');
+my $streamed_task = $node->safe_psql($restored,
+	"SELECT bulk_ids[1] FROM bulk.loads WHERE mode = 'stream' AND source_table = 'public.streamed'");
+is(wait_status($restored, $streamed_task), 'SUCCESS', 'the restored streamed load consumes its restored table');
+is( $node->safe_psql(
+		$restored, "SELECT (SELECT count(*) FROM public.streamed) || ' ' || (SELECT data ->> 'name' FROM bulk.resources
+                                                                                  WHERE id = 'streamed-1')"),
+	'0 streamed',
+	'its row is stored and no longer staged');
 my $new_task = $node->safe_psql($restored, q{SET ROLE backup_writer;
 SELECT bulk.submit_resources('{"operations": [{"action": "CREATE", "create": {"type": "office", "id": "new",
     "data": {"name": "new"}}}]}') ->> 'bulkId'});

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <algorithm>
 #include <random>
+#include <unordered_map>
 
 #include "core/conflict_index.hpp"
 
@@ -195,6 +197,56 @@ TEST(ConflictIndex, AgreesWithPairwiseChecks)
             if (conflicts(blockers[b], candidate))
                 expected = b;
         EXPECT_EQ(index.find(candidate), expected) << "round " << round;
+    }
+}
+
+} // namespace
+} // namespace pg_bulk
+
+namespace pg_bulk {
+namespace {
+
+TEST(KeyBlockers, KeepsTheEarliestBlockerOfEveryKeyThroughGrowth)
+{
+    KeyBlockers map;
+    std::unordered_map<uint64_t, size_t> expected;
+    std::mt19937_64 random(11);
+    for (size_t i = 0; i < 20000; ++i) {
+        uint64_t key = i % 7 == 0 ? random() % 50 : random();  // small keys repeat, 0 among them
+        size_t blocker = random() % 1000;
+        map.add(key, blocker);
+        auto [entry, inserted] = expected.emplace(key, blocker);
+        if (!inserted)
+            entry->second = std::min(entry->second, blocker);
+    }
+    EXPECT_EQ(map.size(), expected.size());
+    for (const auto &[key, blocker] : expected)
+        EXPECT_EQ(map.find(key), std::optional<size_t>(blocker)) << key;
+    EXPECT_EQ(map.find(0xdeadbeefdeadbeefULL), std::nullopt);
+    size_t visited = 0;
+    map.for_each([&](uint64_t key, size_t blocker) {
+        ++visited;
+        EXPECT_EQ(expected.at(key), blocker);
+    });
+    EXPECT_EQ(visited, expected.size());
+}
+
+TEST(SortedIntersect, AgreesWithASetWhateverTheSizes)
+{
+    std::mt19937_64 random(5);
+    for (int round = 0; round < 300; ++round) {
+        auto sorted_set = [&](size_t count) {
+            std::vector<uint64_t> values;
+            for (size_t i = 0; i < count; ++i)
+                values.push_back(random() % 5000);
+            std::sort(values.begin(), values.end());
+            values.erase(std::unique(values.begin(), values.end()), values.end());
+            return values;
+        };
+        std::vector<uint64_t> a = sorted_set(random() % 40), b = sorted_set(round % 2 ? random() % 40 : random() % 2000);
+        bool shared = std::any_of(a.begin(), a.end(), [&](uint64_t v) { return std::binary_search(b.begin(), b.end(), v); });
+        EXPECT_EQ(sorted_intersect(a, b), shared) << "round " << round;
+        EXPECT_EQ(sorted_intersect(b, a), shared) << "round " << round;
     }
 }
 

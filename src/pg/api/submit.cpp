@@ -6,7 +6,7 @@
 
 #include "core/request.hpp"
 #include "pg/api/submit.hpp"
-#include "pg/api/target_validator.hpp"
+#include "pg/store/target_validator.hpp"
 #include "pg/bridge/identity.hpp"
 #include "pg/bridge/jsonb_view.hpp"
 #include "pg/bridge/pg_call.hpp"

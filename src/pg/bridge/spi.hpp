@@ -41,6 +41,7 @@ public:
     std::string bytes(uint64 row, int column) const;  // a bytea column, copied out; empty when null
     const Jsonb *jsonb(uint64 row, int column) const;  // detoasted in the current memory context
     Datum binary(uint64 row, int column, bool &null) const;
+    SPITupleTable *table() const { return table_; }
 
 private:
     SPITupleTable *table_;

@@ -1,6 +1,7 @@
 #include "pg/worker/task_claim.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,8 +28,10 @@ namespace {
 // task cannot crash-loop the worker forever.
 constexpr int max_attempts = 5;
 // Pending tasks a claim looks at, from the head of the queue: a task further back waits (its order is
-// kept; only its start is later).
+// kept; only its start is later). The window also ends where the summaries of the tasks in it reach
+// claim_window_bytes (4M keys): a worker reads and checks them at every claim.
 constexpr int claim_window = 1000;
+constexpr int64 claim_window_bytes = 32 * 1024 * 1024;
 
 // The summaries of the tasks a claim saw, kept while they stay queued: a large task's is read once.
 std::unordered_map<std::string, std::shared_ptr<const TaskTouches>> touches_cache;
@@ -49,6 +52,7 @@ struct QueueRow {
     int attempts = 0;
     bool paused = false;
     bool has_touches = false;
+    int64 touches_bytes = 0;
     bool running = false;  // taken up by another worker
 };
 
@@ -66,7 +70,9 @@ QueueRow row_of(const SpiResult &rows, uint64 row)
     task.queue_position = rows.int8(row, 7);
     queued.paused = rows.boolean(row, 8);
     queued.has_touches = rows.boolean(row, 9);
-    task.atomic = rows.boolean(row, 10);
+    task.streamed = rows.boolean(row, 10);
+    queued.touches_bytes = queued.has_touches ? rows.int8(row, 11) : 0;
+    task.atomic = rows.boolean(row, 12);
     queued.role = task.submitted_by;
     return queued;
 }
@@ -77,6 +83,8 @@ std::string queue_columns()
                        "queue_position, ") +
            (installed_schema.pauses ? "paused_at IS NOT NULL, " : "false, ") +
            (installed_schema.touches ? "touches IS NOT NULL, " : "false, ") +
+           (installed_schema.streamed_loads ? "load_id IS NOT NULL, " : "false, ") +
+           (installed_schema.touches ? "pg_catalog.octet_length(touches)::pg_catalog.int8" : "0::pg_catalog.int8") + ", " +
            (installed_schema.atomic ? "atomic" : "false");
 }
 
@@ -89,8 +97,13 @@ std::vector<QueueRow> read_queue(const std::vector<int64> &running)
                        " FROM bulk.tasks WHERE status = 'PENDING' ORDER BY queue_position LIMIT " +
                        std::to_string(claim_window);
     SpiResult rows = spi_execute(head.c_str(), {});
-    for (uint64 row = 0; row < rows.count(); ++row)
+    int64 bytes = 0;
+    for (uint64 row = 0; row < rows.count(); ++row) {
         queue.push_back(row_of(rows, row));
+        bytes += queue.back().touches_bytes;
+        if (bytes >= claim_window_bytes)
+            break;  // (octet_length of the stored summary reads its TOAST pointer, not the summary)
+    }
     std::unordered_set<int64> seen;
     for (const QueueRow &queued : queue)
         seen.insert(queued.task.queue_position);
@@ -159,10 +172,12 @@ ClaimChoice choose(const std::vector<QueueRow> &queue)
         task.touches = &touches_of(queued);
         task.target = queued.task.target;
         task.role = queued.role;
-        task.remaining = queued.task.operation_count - queued.task.next;
+        // A streamed load's staged rows are not counted: it is large, and it is claimed alone.
+        task.remaining = queued.task.streamed ? std::numeric_limits<int32_t>::max()
+                                              : queued.task.operation_count - queued.task.next;
         task.running = queued.running;
         task.paused = queued.paused;
-        task.alone = !is_small(queued.task) && task.remaining <= batch_size;
+        task.alone = queued.task.streamed || (!is_small(queued.task) && task.remaining <= batch_size);
         tasks.push_back(task);
     }
     return choose_tasks(tasks, ClaimLimits{batch_size, static_cast<size_t>(max_claimed_tasks), max_workers});
@@ -258,7 +273,8 @@ Claim claim_once(std::vector<ClaimedTask> &group)
 
 bool is_small(const ClaimedTask &task)
 {
-    return apply_delay_ms <= 0 && !task.resumed && !task.atomic && task.operation_count - task.next <= batch_size;
+    return apply_delay_ms <= 0 && !task.resumed && !task.streamed && !task.atomic &&
+           task.operation_count - task.next <= batch_size;
 }
 
 bool claim_next_tasks(std::vector<ClaimedTask> &group)

@@ -23,6 +23,7 @@
 #include "pg/worker/batch_plan.hpp"
 #include "pg/worker/relationship_batch.hpp"
 #include "pg/worker/resource_batch.hpp"
+#include "pg/worker/streamed_load.hpp"
 #include "pg/worker/task_claim.hpp"
 #include "pg/worker/task_end.hpp"
 #include "pg/worker/worker_state.hpp"
@@ -50,7 +51,7 @@ struct GroupMember {
     std::vector<PlannedOperation> operations;
 };
 
-enum class BatchResult { Applied, Cancelled, Paused };
+enum class BatchResult { Applied, Cancelled, Paused, Drained };
 
 // While a session is cancelling this task, start no new batch: once its transaction ends the task
 // is either CANCELLED or goes on.
@@ -178,6 +179,50 @@ std::optional<BatchResult> lock_task(ClaimedTask &task)
     return std::nullopt;
 }
 
+// With the test delay on, a streamed load takes one staged row per batch, after the delay: tests can
+// stage rows, cancel or stop it while it runs.
+int32 stream_batch_limit(bool one_by_one)
+{
+    if (apply_delay_ms <= 0)
+        return one_by_one ? one_by_one_batch : stream_batch_size;
+    pg_call([] {
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, apply_delay_ms, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    });
+    return 1;
+}
+
+// The next batch of a streamed load, in the batch transaction: staged rows taken out of the staging
+// table and applied, or Drained when none is left.
+BatchResult apply_stream_batch(ClaimedTask &task, bool one_by_one)
+{
+    task.operation_count = task.next;
+    JsonbReader reader;
+    StreamBatch batch;
+    try {
+        batch = take_stream_batch(reader, task, stream_batch_limit(one_by_one));
+    } catch (const PgError &error) {
+        // The set-based attempt of this batch failed already: the staging table itself refuses its rows
+        // (a trigger raising, a column changed), and would again. The load stops; its rows stay staged.
+        if (!one_by_one)
+            throw;
+        throw TaskCannotContinue(std::string("its staged rows could not be taken: ") + error.what());
+    }
+    if (batch.drained)
+        return BatchResult::Drained;
+    if (!batch.operations.empty()) {
+        auto definitions = catalog();
+        if (one_by_one)
+            apply_one_by_one(task, batch.operations, *definitions);
+        else
+            apply_operations(task, batch.operations, *definitions);
+        insert_receipts(task.bulk_id, batch.operations);
+    }
+    record_stream_batch(task, batch);
+    task.next = task.operation_count = task.next + static_cast<int32>(batch.operations.size());
+    return BatchResult::Applied;
+}
+
 // Applies the next batch of `task`. `one_by_one` after the set-based attempt of this batch failed.
 BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
 {
@@ -185,6 +230,8 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
     return in_transaction([&] {
         if (auto stands = lock_task(task))
             return *stands;
+        if (task.streamed)
+            return apply_stream_batch(task, one_by_one);
         JsonbReader reader;
         auto planned = plan_batch(reader, task, one_by_one ? one_by_one_batch : batch_size);
         planned.resize(operations_to_take(task, planned.size()));
@@ -219,6 +266,8 @@ BatchResult apply_batch_with_fallback(ClaimedTask &task)
     } catch (const PgError &error) {
         // A concurrent writer or an unexpected row: redo these operations one by one, so only the
         // failing one fails.
+        if (task.streamed)
+            rewind_stream_batch();
         ereport(LOG, (errmsg("pg_bulk: task %s: applying operations one by one from %d: %s", task.bulk_id.c_str(),
                              task.next, error.data()->message)));
         return apply_next_batch(task, true);
@@ -281,8 +330,10 @@ RunResult fail_whole_task(const ClaimedTask &task, const TaskCannotContinue &rea
 RunResult run_claimed_task(ClaimedTask &task)
 {
     publish_progress(task.bulk_id.c_str(), 0);
+    if (task.streamed)
+        begin_streamed_run(task);
     int64 applied_here = 0;
-    while (task.next < task.operation_count) {
+    while (task.next < task.operation_count || task.streamed) {
         if (stop_requested) {
             leave_task(task, "worker stopping (SIGTERM)");
             return RunResult::Stopped;
@@ -303,6 +354,8 @@ RunResult run_claimed_task(ClaimedTask &task)
             publish_progress("", 0);
             return RunResult::Finished;
         }
+        if (result == BatchResult::Drained)
+            break;
         if (result == BatchResult::Paused) {
             leave_task(task, "paused (bulk.pause)");
             publish_progress("", 0);

@@ -1,6 +1,6 @@
 // Staged rows turned into operations without SQL expressions: one pushJsonbValue pass per fetch
 // builds the whole array (a jsonb_build_object chain per row cost more than validating it).
-#include "pg/api/staged_rows.hpp"
+#include "pg/store/staged_rows.hpp"
 
 #include <cstring>
 

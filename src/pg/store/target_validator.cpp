@@ -1,5 +1,5 @@
 // Validators of resource and relationship operations over the cached definitions.
-#include "pg/api/target_validator.hpp"
+#include "pg/store/target_validator.hpp"
 
 namespace pg_bulk::pg {
 
