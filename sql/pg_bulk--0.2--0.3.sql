@@ -172,6 +172,8 @@ BEGIN
         'warningCount', l.warning_count, 'warnings', l.warnings,
         'bulkIds', pg_catalog.to_jsonb(l.bulk_ids), 'status', combined, 'tasks', counts,
         'operationsApplied', applied);
+END
+$$;
 
 -- bulk.metrics counts CANCELLED receipt rows (those of a failed atomic task).
 CREATE OR REPLACE FUNCTION bulk.metrics(bulk_id text) RETURNS jsonb
