@@ -16,6 +16,10 @@
 #   4. Submit-commit to worker-start latency over 100 one-operation tasks.
 #   5. The worker's peak memory (VmHWM, RssAnon sampled every 100 ms) during one task of BIG_N operations.
 #   6. XIDs consumed per 1000 operations by the CREATE task.
+#   8. PATCH and ifVersion (issue 16), in rounds of their own (run first): a PATCH task of N operations (a flat
+#      merge patch of two properties of every stored row) against a set-based UPDATE ... FROM merging the same
+#      patches with jsonb || (target >= 1.0), and an UPSERT task whose operations all carry a matching ifVersion
+#      against the plain UPSERT task (target >= 0.8). BENCH_ONLY=patch runs only this part.
 #   7. The mixed request again, after ANALYZE bulk.resources (the rounds never VACUUM or ANALYZE, as a user's
 #      tasks meet the tables in whatever state autovacuum left them): the ratio of its worker time to the rounds'
 #      best (target <= 1.5, issue 12).
@@ -34,6 +38,7 @@
 #   BENCH_PORT     port of the throwaway cluster (default 56532; unix socket only)
 #   BENCH_INSTALL  1: run `make -j2 && make install` first (default: use the pg_bulk already installed)
 #   BENCH_BATCH_SIZE  pg_bulk.batch_size of the cluster (default: pg_bulk's own default)
+#   BENCH_ONLY     patch: only the PATCH and ifVersion rounds (8.); default: everything
 #   BENCH_PROFILE  1: also preload pg_stat_statements (track = all) and print where the worker's time went in the
 #                  throughput tasks, statement by statement (default 0: the cluster has validate_submit.sh's settings)
 set -euo pipefail
@@ -51,6 +56,7 @@ PORT="${BENCH_PORT:-56532}"
 PROFILE="${BENCH_PROFILE:-0}"
 BATCH_SIZE="${BENCH_BATCH_SIZE:-}"
 IDS="${BENCH_IDS:-random}"
+ONLY="${BENCH_ONLY:-}"
 BENCH_DB=pg_bulk_bench
 SMALL_TASKS=100
 
@@ -59,6 +65,7 @@ for setting in "BENCH_N=$N" "BENCH_LOOP_N=$LOOP_N" "BENCH_BIG_N=$BIG_N" "BENCH_R
 done
 [ -z "$BATCH_SIZE" ] || [[ "$BATCH_SIZE" =~ ^[1-9][0-9]{0,5}$ ]] || die "BENCH_BATCH_SIZE=$BATCH_SIZE: expected a positive integer"
 [[ "$IDS" =~ ^(random|sequential)$ ]] || die "BENCH_IDS=$IDS: expected random or sequential"
+[[ "$ONLY" =~ ^(|patch)$ ]] || die "BENCH_ONLY=$ONLY: expected patch or nothing"
 [ "$LOOP_N" -le "$N" ] || die "BENCH_LOOP_N ($LOOP_N) must not exceed BENCH_N ($N)"
 # The submitting sessions raise the request limits (superuser SETs) so that one task holds the whole request.
 MAX_OPERATIONS=$((N > BIG_N ? N : BIG_N))
@@ -207,6 +214,75 @@ run_round() {
 if [ "$PROFILE" = 1 ]; then
     bench_psql -c "CREATE EXTENSION pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
 fi
+# 8. PATCH and ifVersion, one round per session from empty tables: the worker's CREATE (not timed), its plain
+# UPSERT, its UPSERT with "ifVersion": 2 on every operation, its PATCH; then the set-based baseline's CREATE (not
+# timed) and its PATCH, right after the worker's. Appends "request ms ms_finished" lines to patch.times.
+run_patch_round() {
+    local script request lines results=0
+    script="$LIMITS"$'\n'"SET client_min_messages = warning;"$'\n'
+    script+="TRUNCATE bulk.resources CASCADE; TRUNCATE bulk.tasks CASCADE; TRUNCATE bench.resources, bench.receipts;"$'\n'
+    script+="CALL bench.worker_task('create') \\gset"$'\n'"$(checks worker create "$N")"$'\n'
+    for request in upsert upsert_if patch; do
+        script+="CHECKPOINT;"$'\n'"CALL bench.worker_task('$request') \\gset"$'\n'
+        script+="\\echo result=worker_$request :ms :ms_finished"$'\n'
+        script+="SELECT bench.assert_task(:'bulk_id', $N, 0) \\g /dev/null"$'\n'
+    done
+    script+="SELECT bench.expect('worker patch: patched rows at version 4', (SELECT count(*) FROM bulk.resources
+                                 WHERE data ->> 'name' LIKE '% (patched)' AND version = 4), $N::bigint) \\g /dev/null"$'\n'
+    script+="CALL bench.set_based('create', 'set_based create') \\gset"$'\n'"CHECKPOINT;"$'\n'
+    script+="CALL bench.set_based('patch', 'set_based patch') \\gset"$'\n'
+    script+="\\echo result=set_based_patch :ms :ms"$'\n'
+    script+="SELECT bench.expect('set-based patch: patched rows', (SELECT count(*) FROM bench.resources
+                                 WHERE data ->> 'name' LIKE '% (patched)' AND version = 2), $N::bigint) \\g /dev/null"$'\n'
+    lines="$(bench_psql -At -f - <<<"$script" | sed -n 's/^result=//p')"
+    while read -r request ms rest; do
+        echo "$request $ms $rest" >>"$BENCH_DIR/patch.times"
+        results=$((results + 1))
+    done <<<"$lines"
+    [ "$results" -eq 4 ] || die "expected 4 results from the PATCH round, got:"$'\n'"$lines"
+}
+for ((run = 1; run <= RUNS; run++)); do
+    log "PATCH round $run of $RUNS: worker UPSERT, UPSERT with ifVersion, PATCH; set-based PATCH (UPDATE ... FROM, jsonb ||)"
+    run_patch_round
+done
+patch_report="$(awk -v n="$N" -v runs="$RUNS" '
+{ k = $1; if (!(k in best) || $2 + 0 < best[k]) { best[k] = $2 + 0; fin[k] = $3 + 0 }
+  times[k] = times[k] sprintf(" %.1f", $2); round[k]++; in_round[k, round[k]] = $2 + 0 }
+function ops(ms) { return n / (ms / 1000) }
+END {
+    printf "PATCH and ifVersion, N=%d operations per task (best of %d rounds)\n", n, runs
+    printf "  %-44s %7d ops/s   (best %.1f ms; runs%s)\n", "worker UPSERT, every row replaced", ops(best["worker_upsert"]), best["worker_upsert"], times["worker_upsert"]
+    printf "  %-44s %7d ops/s   (best %.1f ms; runs%s)\n", "worker UPSERT with ifVersion (matching)", ops(best["worker_upsert_if"]), best["worker_upsert_if"], times["worker_upsert_if"]
+    printf "  %-44s %7d ops/s   (best %.1f ms; runs%s)\n", "worker PATCH (2 properties of each row)", ops(best["worker_patch"]), best["worker_patch"], times["worker_patch"]
+    printf "  %-44s %7d ops/s   (best %.1f ms; runs%s)\n", "set-based UPDATE ... FROM, data || patch", ops(best["set_based_patch"]), best["set_based_patch"], times["set_based_patch"]
+    printf "    ratio worker PATCH / set-based PATCH    = %.2f   (target >= 1.0; to finished_at: %.2f)\n",
+        best["set_based_patch"] / best["worker_patch"], best["set_based_patch"] / fin["worker_patch"]
+    printf "    ratio UPSERT with ifVersion / UPSERT    = %.2f   (target >= 0.8; to finished_at: %.2f)\n",
+        best["worker_upsert"] / best["worker_upsert_if"], fin["worker_upsert"] / fin["worker_upsert_if"]
+    paired_patch = paired_if = ""
+    for (j = 1; j <= round["worker_patch"]; j++) {
+        paired_patch = paired_patch sprintf(" %.2f", in_round["set_based_patch", j] / in_round["worker_patch", j])
+        paired_if = paired_if sprintf(" %.2f", in_round["worker_upsert", j] / in_round["worker_upsert_if", j])
+    }
+    printf "    round by round: PATCH / set-based%s; ifVersion / UPSERT%s\n", paired_patch, paired_if
+}' "$BENCH_DIR/patch.times")"
+echo "$patch_report"
+if [ "$ONLY" = patch ]; then
+    if [ "$PROFILE" = 1 ]; then
+        bench_psql -c "
+            SELECT calls, round(total_exec_time) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+                   left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS statement
+              FROM pg_stat_statements
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND toplevel AND query !~* '^(CALL|CHECKPOINT|TRUNCATE|SET|SELECT bench|SELECT pg_stat|CREATE)'
+             ORDER BY total_exec_time DESC LIMIT 12"
+    fi
+    exit 0
+fi
+if [ "$PROFILE" = 1 ]; then
+    bench_psql -c "SELECT pg_stat_statements_reset()" >/dev/null
+fi
+
 WORKER_TIMES="$BENCH_DIR/worker.times"
 SET_TIMES="$BENCH_DIR/set_based.times"
 LOOP_TIMES="$BENCH_DIR/plpgsql_loop.times"
@@ -388,3 +464,4 @@ if [ -n "$profile" ]; then
     echo "where the worker's time went in the $((3 * RUNS)) throughput tasks (pg_stat_statements):"
     echo "$profile"
 fi
+echo "$patch_report"

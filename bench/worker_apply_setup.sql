@@ -148,7 +148,9 @@ $$;
 -- The set-based baseline: the least a database has to do to store the same rows and as many receipt rows, in one
 -- transaction, timed including its COMMIT (the clock stops after the WAL flush). No validation, no per-operation
 -- outcome: every operation is an INSERT ... ON CONFLICT DO UPDATE (the mixed request's 10% existing ids are
--- updated, where the worker leaves them alone and writes 409 receipts); every receipt is SUCCESS.
+-- updated, where the worker leaves them alone and writes 409 receipts); every receipt is SUCCESS. The patch
+-- request is one UPDATE ... FROM merging each patch into the stored data with jsonb || (a flat merge: the least a
+-- merge patch costs in SQL, without RFC 7396's nulls or nested objects), the version counted up.
 CREATE PROCEDURE bench.set_based(request_name text, receipts_id text, INOUT ms double precision DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -160,12 +162,20 @@ BEGIN
     END IF;
     COMMIT;
     t0 := clock_timestamp();
-    INSERT INTO bench.resources AS r (type, id, data, contained, meta)
-    SELECT p ->> 'type', p ->> 'id', p -> 'data', p -> 'contained', p -> 'meta'
-      FROM jsonb_array_elements(request -> 'operations') AS op,
-           LATERAL (SELECT op -> lower(op ->> 'action')) AS payload(p)
-        ON CONFLICT (type, id) DO UPDATE
-       SET data = excluded.data, contained = excluded.contained, meta = excluded.meta, updated_at = now();
+    IF request_name = 'patch' THEN
+        UPDATE bench.resources AS r
+           SET data = r.data || p.data, version = r.version + 1, updated_at = now()
+          FROM (SELECT op -> 'patch' ->> 'type' AS type, op -> 'patch' ->> 'id' AS id, op -> 'patch' -> 'data' AS data
+                  FROM jsonb_array_elements(request -> 'operations') AS op) AS p
+         WHERE r.type = p.type AND r.id = p.id;
+    ELSE
+        INSERT INTO bench.resources AS r (type, id, data, contained, meta)
+        SELECT p ->> 'type', p ->> 'id', p -> 'data', p -> 'contained', p -> 'meta'
+          FROM jsonb_array_elements(request -> 'operations') AS op,
+               LATERAL (SELECT op -> lower(op ->> 'action')) AS payload(p)
+            ON CONFLICT (type, id) DO UPDATE
+           SET data = excluded.data, contained = excluded.contained, meta = excluded.meta, updated_at = now();
+    END IF;
     INSERT INTO bench.receipts (bulk_id, seq, status, error)
     SELECT receipts_id, (e.position - 1)::integer, 'SUCCESS', NULL
       FROM jsonb_array_elements(request -> 'operations') WITH ORDINALITY AS e(op, position);
@@ -253,3 +263,22 @@ BEGIN
     END IF;
 END
 $$;
+
+-- The PATCH and ifVersion section (issue 16), on the rows of the create request:
+--   upsert_if  the upsert request, each operation with "ifVersion": 2 (the version the upsert task leaves)
+--   patch      PATCH p1 .. pN: a flat merge patch of two of the stored properties (name, active)
+CREATE FUNCTION bench.patch_data(i integer) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('name', 'Patched provider #' || i || ' (patched)', 'active', i % 2 = 0)
+$$;
+INSERT INTO bench.requests
+SELECT 'upsert_if', jsonb_build_object('operations', jsonb_agg(
+           jsonb_set(op, '{upsert,ifVersion}', '2'::jsonb) ORDER BY position))
+  FROM bench.requests r, jsonb_array_elements(r.doc -> 'operations') WITH ORDINALITY AS o(op, position)
+ WHERE r.name = 'upsert';
+INSERT INTO bench.requests
+SELECT 'patch', jsonb_build_object('operations', jsonb_agg(jsonb_build_object(
+           'action', 'PATCH',
+           'patch', jsonb_build_object('type', 'provider', 'id', bench.resource_id('p', i, :'ids'),
+                                       'data', bench.patch_data(i)))
+           ORDER BY i))
+  FROM generate_series(1, :n) AS i;

@@ -78,14 +78,17 @@ run_fuzz() {
     local seconds="${PG_BULK_FUZZ_SECONDS:-45}" dir="$PG_BULK_ROOT/build/fuzz"
     # Half the time for the validator, the rest for the batch rules and the claim rule (smaller inputs, smaller
     # spaces).
-    local validator_seconds=$((seconds / 2)) batch_seconds claims_seconds
+    local validator_seconds=$((seconds / 2)) batch_seconds claims_seconds merge_seconds
     batch_seconds=$(((seconds - validator_seconds) * 2 / 3))
-    claims_seconds=$((seconds - validator_seconds - batch_seconds))
-    suite_header "libFuzzer: test/fuzz/fuzz_validator ${validator_seconds} s, fuzz_batch ${batch_seconds} s, fuzz_claims ${claims_seconds} s (clang++, ASan + UBSan)"
+    claims_seconds=$(((seconds - validator_seconds - batch_seconds + 1) / 2))
+    merge_seconds=$((seconds - validator_seconds - batch_seconds - claims_seconds))
+    [ "$merge_seconds" -ge 1 ] || merge_seconds=1
+    suite_header "libFuzzer: test/fuzz/fuzz_validator ${validator_seconds} s, fuzz_batch ${batch_seconds} s, fuzz_claims ${claims_seconds} s, fuzz_merge_patch ${merge_seconds} s (clang++, ASan + UBSan)"
     bash "$PG_BULK_ROOT/test/fuzz/build.sh" "$dir"
     run_fuzz_target "$dir/fuzz_validator" "$PG_BULK_ROOT/test/fuzz/corpus" "$validator_seconds"
     run_fuzz_target "$dir/fuzz_batch" "$PG_BULK_ROOT/test/fuzz/corpus_batch" "$batch_seconds"
     run_fuzz_target "$dir/fuzz_claims" "$PG_BULK_ROOT/test/fuzz/corpus_claims" "$claims_seconds"
+    run_fuzz_target "$dir/fuzz_merge_patch" "$PG_BULK_ROOT/test/fuzz/corpus_merge_patch" "$merge_seconds"
 }
 
 # Runs fuzzer $1 on a copy of corpus $2 for $3 seconds.

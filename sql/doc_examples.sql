@@ -71,6 +71,42 @@ SELECT seq, status, version, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
 -- 0 | SUCCESS | 3 |                     |
 -- 1 | FAILURE |   | PRECONDITION_FAILED | record with id 'p1' is at version 3, not at the expected version 2
+SELECT bulk.submit_relationships('{"operations": [
+  {"action": "PATCH", "patch": {"type": "worksAt", "id": "w1", "data": {"since": "2022-01"},
+                                "meta": {"source": null, "reviewed": true}}}]}') ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+SELECT from_id, to_id, data, meta, version FROM bulk.relationships WHERE id = 'w1';
+-- p1 | o1 | {"since": "2022-01"} | {"reviewed": true} | 2
+SELECT bulk.submit_resources('{"operations": [
+  {"action": "PATCH", "patch": {"type": "provider", "id": "p1", "ifVersion": 3,
+                                "data": {"practiceNumber": 77, "address": {"city": "Durban"}},
+                                "meta": {"checkedBy": "ops"}}},
+  {"action": "PATCH", "patch": {"type": "provider", "id": "p1", "data": {"practiceNumber": null}}},
+  {"action": "PATCH", "patch": {"type": "provider", "id": "p404", "data": {"practiceNumber": 1}}}]}') ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+SELECT seq, action, status, version, error_type, error_message
+  FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+-- 0 | PATCH | SUCCESS | 4 | |
+-- 1 | PATCH | SUCCESS | 5 | |
+-- 2 | PATCH | FAILURE |   | NOT_FOUND | record with id 'p404' not found
+SELECT data, meta, version FROM bulk.resources WHERE type = 'provider' AND id = 'p1';
+-- {"name": "Ann B.", "address": {"city": "Durban"}} | {"checkedBy": "ops"} | 5
+SELECT bulk.validate_resources('{"operations": [
+  {"action": "PATCH", "patch": {"type": "provider", "id": "p1", "data": {"name": null}}}]}') -> 'receipts' -> 0 -> 'error';
+-- {"code": 400, "type": "MISSING_REQUIRED", "message": "operation 0: patch.data.name: a required property cannot be removed"}
+SELECT bulk.submit_resources('{"atomic": true, "operations": [
+  {"action": "CREATE", "create": {"type": "provider", "id": "p7", "data": {"name": "Eve"}}},
+  {"action": "DELETE", "delete": {"type": "provider", "id": "p404"}},
+  {"action": "CREATE", "create": {"type": "provider", "id": "p8", "data": {"name": "Fay"}}}]}') ->> 'status';
+SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status';
+-- FAILURE
+SELECT seq, status, error_type
+  FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));
+-- 0 | CANCELLED |
+-- 1 | FAILURE   | NOT_FOUND
+-- 2 | CANCELLED |
+SELECT count(*) FROM bulk.resources WHERE id IN ('p7', 'p8');
+-- 0
 SELECT bulk.wait((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1)) ->> 'status' AS status;
 SELECT seq, action, type, id, status, error_type, error_message
   FROM bulk.receipts((SELECT bulk_id FROM bulk.tasks ORDER BY queue_position DESC LIMIT 1));

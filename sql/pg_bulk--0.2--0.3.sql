@@ -58,6 +58,8 @@ ALTER TABLE bulk.relationships
 -- share it (a run of CREATEs: {1}), else one per operation seq..last_seq. NULL for other receipts
 -- and for those written before 0.3.
 ALTER TABLE bulk.operation_results ADD COLUMN versions integer[];
+-- Atomic requests ("atomic": true): applied all or nothing, in one transaction.
+ALTER TABLE bulk.tasks ADD COLUMN atomic boolean NOT NULL DEFAULT false;
 
 -- bulk.receipts gains a version column (a new result type: dropped and created again).
 DROP FUNCTION bulk.receipts(text[], text[], text, integer, integer);
@@ -170,5 +172,56 @@ BEGIN
         'warningCount', l.warning_count, 'warnings', l.warnings,
         'bulkIds', pg_catalog.to_jsonb(l.bulk_ids), 'status', combined, 'tasks', counts,
         'operationsApplied', applied);
+END
+$$;
+
+-- bulk.metrics counts CANCELLED receipt rows (those of a failed atomic task).
+CREATE OR REPLACE FUNCTION bulk.metrics(bulk_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t bulk.tasks;
+    succeeded bigint;
+    failed bigint;
+    cancelled bigint;  -- receipt rows: the operations of a failed atomic task (a cancelled task writes none)
+    errors jsonb;
+    unfinished bigint;
+    run_seconds numeric;
+BEGIN
+    SELECT * INTO t FROM bulk.tasks WHERE tasks.bulk_id OPERATOR(pg_catalog.=) metrics.bulk_id;
+    IF NOT FOUND THEN
+        PERFORM bulk._raise_unknown_task(metrics.bulk_id);
+    END IF;
+    SELECT coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'SUCCESS'), 0),
+           coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'FAILURE'), 0),
+           coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'CANCELLED'), 0),
+           coalesce(pg_catalog.jsonb_object_agg(c.error_type, c.operations ORDER BY c.error_type)
+                        FILTER (WHERE c.error_type IS NOT NULL), '{}')
+      INTO succeeded, failed, cancelled, errors
+      FROM (SELECT r.status, r.error ->> 'type' AS error_type,
+                   sum(r.last_seq OPERATOR(pg_catalog.-) r.seq OPERATOR(pg_catalog.+) 1) AS operations
+              FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) t.bulk_id
+             GROUP BY 1, 2) c;
+    unfinished := t.operation_count OPERATOR(pg_catalog.-) succeeded OPERATOR(pg_catalog.-) failed
+                  OPERATOR(pg_catalog.-) cancelled;
+    run_seconds := pg_catalog.date_part('epoch', coalesce(t.finished_at, pg_catalog.clock_timestamp())
+                                                 OPERATOR(pg_catalog.-) t.started_at)::numeric;
+    RETURN pg_catalog.jsonb_build_object(
+        'bulkId', t.bulk_id,
+        'status', t.status,
+        'operations', t.operation_count,
+        'submittedAt', t.submitted_at,
+        'startedAt', t.started_at,
+        'finishedAt', t.finished_at,
+        'queueSeconds', pg_catalog.round(pg_catalog.date_part('epoch', t.started_at OPERATOR(pg_catalog.-) t.submitted_at)::numeric, 6),
+        'runSeconds', pg_catalog.round(run_seconds, 6),
+        'counts', pg_catalog.jsonb_build_object(
+            'PENDING', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN 0 ELSE unfinished END,
+            'SUCCESS', succeeded,
+            'FAILURE', failed,
+            'CANCELLED', cancelled OPERATOR(pg_catalog.+)
+                         CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN unfinished ELSE 0 END),
+        'errors', errors,
+        'operationsPerSecond', CASE WHEN run_seconds OPERATOR(pg_catalog.>) 0
+            THEN pg_catalog.round((succeeded OPERATOR(pg_catalog.+) failed) OPERATOR(pg_catalog./) run_seconds, 1) END);
 END
 $$;

@@ -301,7 +301,8 @@ CREATE TABLE bulk.tasks (
     retry_of         text,  -- the task bulk.retry made this one of
     retry_filter     text,  -- which of its receipts: '*' (every FAILURE and CANCELLED) or the sorted error types
     touches          bytea,  -- what its operations touch, for the workers' order (docs/design.md, "The worker pool")
-    load_id          text  -- a streamed load's task: the load (bulk.loads) whose staging table the workers consume
+    load_id          text,  -- a streamed load's task: the load (bulk.loads) whose staging table the workers consume
+    atomic           boolean NOT NULL DEFAULT false  -- "atomic": true: applied all or nothing (DESIGN §11)
 );
 -- Hashes do not compress: stored out of line as they are.
 ALTER TABLE bulk.tasks ALTER COLUMN touches SET STORAGE EXTERNAL;
@@ -531,6 +532,7 @@ DECLARE
     t bulk.tasks;
     succeeded bigint;
     failed bigint;
+    cancelled bigint;  -- receipt rows: the operations of a failed atomic task (a cancelled task writes none)
     errors jsonb;
     unfinished bigint;
     run_seconds numeric;
@@ -541,14 +543,16 @@ BEGIN
     END IF;
     SELECT coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'SUCCESS'), 0),
            coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'FAILURE'), 0),
+           coalesce(sum(c.operations) FILTER (WHERE c.status OPERATOR(pg_catalog.=) 'CANCELLED'), 0),
            coalesce(pg_catalog.jsonb_object_agg(c.error_type, c.operations ORDER BY c.error_type)
                         FILTER (WHERE c.error_type IS NOT NULL), '{}')
-      INTO succeeded, failed, errors
+      INTO succeeded, failed, cancelled, errors
       FROM (SELECT r.status, r.error ->> 'type' AS error_type,
                    sum(r.last_seq OPERATOR(pg_catalog.-) r.seq OPERATOR(pg_catalog.+) 1) AS operations
               FROM bulk.operation_results r WHERE r.bulk_id OPERATOR(pg_catalog.=) t.bulk_id
              GROUP BY 1, 2) c;
-    unfinished := t.operation_count OPERATOR(pg_catalog.-) succeeded OPERATOR(pg_catalog.-) failed;
+    unfinished := t.operation_count OPERATOR(pg_catalog.-) succeeded OPERATOR(pg_catalog.-) failed
+                  OPERATOR(pg_catalog.-) cancelled;
     run_seconds := pg_catalog.date_part('epoch', coalesce(t.finished_at, pg_catalog.clock_timestamp())
                                                  OPERATOR(pg_catalog.-) t.started_at)::numeric;
     RETURN pg_catalog.jsonb_build_object(
@@ -564,7 +568,8 @@ BEGIN
             'PENDING', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN 0 ELSE unfinished END,
             'SUCCESS', succeeded,
             'FAILURE', failed,
-            'CANCELLED', CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN unfinished ELSE 0 END),
+            'CANCELLED', cancelled OPERATOR(pg_catalog.+)
+                         CASE WHEN t.status OPERATOR(pg_catalog.=) 'CANCELLED' THEN unfinished ELSE 0 END),
         'errors', errors,
         'operationsPerSecond', CASE WHEN run_seconds OPERATOR(pg_catalog.>) 0
             THEN pg_catalog.round((succeeded OPERATOR(pg_catalog.+) failed) OPERATOR(pg_catalog./) run_seconds, 1) END);

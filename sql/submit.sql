@@ -69,7 +69,7 @@ SELECT count(*) AS tasks_before FROM bulk.tasks \gset
 SELECT jsonb_pretty(bulk.submit_resources('{"operations": [
   {"action": "CREATE", "create": {"type": "provider", "id": "ok", "data": {"name": "Fine"}}},
   {"action": "CREATE", "create": {"type": "provider", "id": "bad", "data": {"name": "X", "practiceNumber": "7"}}},
-  {"action": "PATCH", "patch": {"type": "provider", "id": "x"}},
+  {"action": "MERGE", "merge": {"type": "provider", "id": "x"}},
   {"action": "UPSERT", "create": {"type": "provider", "id": "x", "data": {"name": "X"}}},
   {"action": "CREATE", "create": {"type": "nurse", "data": {"name": "X"}}},
   {"action": "CREATE", "create": {"type": "provider", "data": {"name": "X", "fax": "123"}}},

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/json_text.hpp"
+#include "core/merge_patch.hpp"
 #include "core/value_checks.hpp"
 
 namespace pg_bulk {
@@ -85,6 +86,59 @@ void DataValidator::validate_properties(const std::vector<PropertySpec> &specs, 
         auto value = data.find(spec.name);
         if (!value || value->is(JsonKind::Null))
             fail_at(ErrorType::MissingRequired, path.member(spec.name), "required property is missing");
+    }
+}
+
+void DataValidator::validate_patch(const std::vector<PropertySpec> &specs, const JsonNode &patch,
+                                   const PathFrame &path, std::string_view owner_kind,
+                                   std::string_view owner_name) const
+{
+    for (size_t i = 0; i < patch.size(); ++i) {
+        std::string_view name = patch.key(i);
+        const PropertySpec *spec = find_property(specs, name);
+        PathFrame member = path.member(name);
+        if (!spec)
+            fail_at(ErrorType::InvalidProperty, member,
+                    "property not declared by " + std::string(owner_kind) + " " + quote_excerpt(owner_name));
+        JsonNode value = patch.value(i);
+        if (value.is(JsonKind::Null)) {
+            if (spec->rules.required)
+                fail_at(ErrorType::MissingRequired, member, "a required property cannot be removed");
+            continue;
+        }
+        if (spec->type == DataType::Object && value.is(JsonKind::Object))
+            validate_patch(spec->properties, value, member, "object", spec->name);
+        else
+            validate_value(*spec, value, member);
+    }
+}
+
+void DataValidator::validate_contained_patch(const Profile &profile, const JsonNode &contained,
+                                             const PathFrame &path) const
+{
+    if (!contained.is(JsonKind::Object))
+        fail_at(ErrorType::InvalidContained, path, "expected object, " + got_kind(contained));
+    for (size_t i = 0; i < contained.size(); ++i) {
+        std::string_view name = contained.key(i);
+        PathFrame slot_path = path.member(name);
+        const ContainedSlot *slot = find_slot(profile.contained, name);
+        if (!slot)
+            fail_at(ErrorType::InvalidContained, slot_path,
+                    "contained key not declared by profile " + quote_excerpt(profile.key));
+        JsonNode value = contained.value(i);
+        if (value.is(JsonKind::Null))
+            continue;
+        if (!holds_many(slot->cardinality)) {
+            if (!value.is(JsonKind::Object))
+                fail_at(ErrorType::InvalidContained, slot_path,
+                        std::string("cardinality ") + cardinality_name(slot->cardinality) +
+                            " holds one entry: expected object, " + got_kind(value));
+            if (object_depth(value) > max_patch_depth)
+                fail_at(ErrorType::InvalidContained, slot_path,
+                        "objects nested deeper than " + std::to_string(max_patch_depth) + " levels in a patch");
+            continue;
+        }
+        validate_slot(*slot, value, slot_path, 0);
     }
 }
 

@@ -39,6 +39,16 @@ public:
     void validate_contained(const Profile &profile, const std::optional<JsonNode> &contained, const PathFrame &path,
                             int depth) const;
 
+    // A merge patch (RFC 7396) of such data, as a PATCH gives it: every member declared and, unless null,
+    // valid; an object given for an object property is itself a patch of it. `required` is checked on
+    // the merged record, but a null for a required property (which would remove it) is refused here.
+    void validate_patch(const std::vector<PropertySpec> &specs, const JsonNode &patch, const PathFrame &path,
+                        std::string_view owner_kind, std::string_view owner_name) const;
+
+    // A PATCH's `contained`: declared slots; a slot of several entries is replaced by the array given
+    // (checked whole), a slot of one entry is merged with the stored entry (checked after the merge).
+    void validate_contained_patch(const Profile &profile, const JsonNode &contained, const PathFrame &path) const;
+
 private:
     void validate_value(const PropertySpec &spec, const JsonNode &value, const PathFrame &path) const;
     void validate_text(const PropertySpec &spec, const JsonNode &value, const PathFrame &path) const;

@@ -82,4 +82,40 @@ std::optional<JsonNode> NlohmannReader::find(const JsonNode &node, std::string_v
     return this->node(*it);
 }
 
+void NlohmannBuilder::put(json value)
+{
+    if (open_.empty())
+        current_ = std::move(value);
+    else
+        (*open_.back())[key_] = std::move(value);
+}
+
+void NlohmannBuilder::begin_object()
+{
+    put(json::object());
+    open_.push_back(open_.empty() ? &current_ : &(*open_.back())[key_]);
+}
+
+void NlohmannBuilder::key(std::string_view key)
+{
+    key_ = std::string(key);
+}
+
+void NlohmannBuilder::end_object()
+{
+    open_.pop_back();
+}
+
+void NlohmannBuilder::copy(const JsonNode &value)
+{
+    put(target(value));
+}
+
+JsonNode NlohmannBuilder::finish()
+{
+    documents_.push_back(std::move(current_));
+    current_ = json();
+    return reader_.node(documents_.back());
+}
+
 } // namespace pg_bulk

@@ -1,9 +1,13 @@
 // The JSON view over nlohmann::json: used by unit tests and the fuzzer, which have no server.
 #pragma once
 
+#include <deque>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "core/json_view.hpp"
+#include "core/merge_patch.hpp"
 
 namespace pg_bulk {
 
@@ -23,6 +27,25 @@ public:
     std::string_view key(const JsonNode &node, size_t index) const override;
     JsonNode value(const JsonNode &node, size_t index) const override;
     std::optional<JsonNode> find(const JsonNode &node, std::string_view key) const override;
+};
+
+// Builds nlohmann::json documents (merged records in the unit tests and the fuzzer); copies nodes of
+// NlohmannReader's kind. Finished documents live as long as the builder.
+class NlohmannBuilder final : public JsonBuilder {
+public:
+    void begin_object() override;
+    void key(std::string_view key) override;
+    void end_object() override;
+    void copy(const JsonNode &value) override;
+    JsonNode finish() override;
+
+private:
+    void put(nlohmann::json value);
+    NlohmannReader reader_;
+    std::deque<nlohmann::json> documents_;
+    nlohmann::json current_;
+    std::vector<nlohmann::json *> open_;  // the objects being written, innermost last
+    std::string key_;
 };
 
 } // namespace pg_bulk

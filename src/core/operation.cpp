@@ -2,12 +2,14 @@
 #include "core/operation.hpp"
 
 #include "core/json_text.hpp"
+#include "core/merge_patch.hpp"
 #include "core/versions.hpp"
 
 namespace pg_bulk {
 
 namespace {
-constexpr Action all_actions[] = {Action::Create, Action::Upsert, Action::Delete};
+constexpr Action all_actions[] = {Action::Create, Action::Upsert, Action::Patch, Action::Delete};
+constexpr const char *expected_actions = "expected CREATE, UPSERT, PATCH or DELETE, ";
 
 std::optional<std::string_view> string_member(const JsonNode &object, std::string_view key)
 {
@@ -46,6 +48,27 @@ std::string unknown_key_message(Action action, const char *content)
     return std::string("unknown key (expected type, id, ") + (takes_if_version(action) ? "ifVersion, " : "") +
            content + ")";
 }
+// The data of a PATCH: an object of properties to merge (null would remove the whole data).
+void check_patch_data(const std::optional<JsonNode> &data, const PathFrame &path)
+{
+    if (data && data->is(JsonKind::Null))
+        fail_at(ErrorType::InvalidRequest, path,
+                "cannot be null: a patch removes properties one by one (\"data\": {\"name\": null})");
+    if (data && !data->is(JsonKind::Object))
+        fail_at(ErrorType::InvalidRequest, path, "expected object, " + got_kind(*data));
+}
+
+// meta: an object (or null: none, or in a patch removed). A patch's is merged recursively: bounded depth.
+void check_meta(const std::optional<JsonNode> &meta, Action action, const PathFrame &path)
+{
+    if (!meta || meta->is(JsonKind::Null))
+        return;
+    if (!meta->is(JsonKind::Object))
+        fail_at(ErrorType::InvalidRequest, path, "expected object, " + got_kind(*meta));
+    if (action == Action::Patch && object_depth(*meta) > max_patch_depth)
+        fail_at(ErrorType::InvalidRequest, path,
+                "objects nested deeper than " + std::to_string(max_patch_depth) + " levels in a patch");
+}
 } // namespace
 
 const char *action_name(Action action)
@@ -53,6 +76,7 @@ const char *action_name(Action action)
     switch (action) {
     case Action::Create: return "CREATE";
     case Action::Upsert: return "UPSERT";
+    case Action::Patch: return "PATCH";
     case Action::Delete: return "DELETE";
     }
     return "?";
@@ -63,6 +87,7 @@ const char *payload_key(Action action)
     switch (action) {
     case Action::Create: return "create";
     case Action::Upsert: return "upsert";
+    case Action::Patch: return "patch";
     case Action::Delete: return "delete";
     }
     return "?";
@@ -122,11 +147,11 @@ void OperationValidator::check(const JsonNode &operation) const
     if (!action_node)
         fail_at(ErrorType::InvalidRequest, action_path, "is required");
     if (!action_node->is(JsonKind::String))
-        fail_at(ErrorType::InvalidRequest, action_path, "expected CREATE, UPSERT or DELETE, " + got_kind(*action_node));
+        fail_at(ErrorType::InvalidRequest, action_path, expected_actions + got_kind(*action_node));
     auto action = action_from_name(action_node->string());
     if (!action)
         fail_at(ErrorType::InvalidRequest, action_path,
-                "expected CREATE, UPSERT or DELETE, got " + quote_excerpt(action_node->string()));
+                expected_actions + ("got " + quote_excerpt(action_node->string())));
     std::string_view expected_key = payload_key(*action);
     for (size_t i = 0; i < operation.size(); ++i) {
         std::string_view key = operation.key(i);
@@ -180,17 +205,33 @@ void ResourceOperationValidator::check_payload(Action action, const JsonNode &pa
     check_client_id(id, action, path.member("id"));
     if (action == Action::Delete)
         return;
+    if (action == Action::Patch) {
+        check_meta(meta, action, path.member("meta"));
+        check_patch(*profile, data, contained, path);
+        return;
+    }
 
     PathFrame data_path = path.member("data");
     if (!data || data->is(JsonKind::Null))
         fail_at(ErrorType::InvalidRequest, data_path, "is required for action " + std::string(action_name(action)));
     if (!data->is(JsonKind::Object))
         fail_at(ErrorType::InvalidRequest, data_path, "expected object, " + got_kind(*data));
-    if (meta && !meta->is(JsonKind::Null) && !meta->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, path.member("meta"), "expected object, " + got_kind(*meta));
+    check_meta(meta, action, path.member("meta"));
     data_.validate_properties(profile->properties, profile->required_properties, *data, data_path, "profile",
                               profile->key);
     data_.validate_contained(*profile, contained, path.member("contained"), 0);
+}
+
+// A PATCH checks the values it gives, not `required` (the merged record is checked when applied).
+void ResourceOperationValidator::check_patch(const Profile &profile, const std::optional<JsonNode> &data,
+                                             const std::optional<JsonNode> &contained, const PathFrame &path) const
+{
+    PathFrame data_path = path.member("data");
+    check_patch_data(data, data_path);
+    if (data)
+        data_.validate_patch(profile.properties, *data, data_path, "profile", profile.key);
+    if (contained && !contained->is(JsonKind::Null))
+        data_.validate_contained_patch(profile, *contained, path.member("contained"));
 }
 
 void RelationshipOperationValidator::check_endpoint(const JsonNode *endpoint, const std::string &expected_type,
@@ -231,6 +272,9 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
         if (key == "type") type = value;
         else if (key == "id") id = value;
         else if (key == "ifVersion" && takes_if_version(action)) check_if_version(value, path.member(key));
+        else if (action == Action::Patch && (key == "from" || key == "to"))
+            fail_at(ErrorType::InvalidRequest, path.member(key),
+                    "a PATCH cannot move a relationship: its endpoints are fixed (DELETE it and CREATE another)");
         else if (full && key == "from") from = value;
         else if (full && key == "to") to = value;
         else if (full && key == "data") data = value;
@@ -241,7 +285,7 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
         else
             fail_at(ErrorType::InvalidRequest, path.member(key), unknown_key_message(action, "from, to, data, meta"));
     }
-    if (full && !from && !to && data)
+    if (full && action != Action::Patch && !from && !to && data)
         fail_at(ErrorType::InvalidRequest, path.member("from"),
                 "is required (this looks like a resource operation: resource operations go to "
                 "bulk.submit_resources)");
@@ -256,18 +300,31 @@ void RelationshipOperationValidator::check_payload(Action action, const JsonNode
         fail_at(ErrorType::UnknownType, type_path, "no relationship definition " + quote_excerpt(type->string()));
     if (action == Action::Delete)
         return;
+    if (action == Action::Patch) {
+        check_meta(meta, action, path.member("meta"));
+        check_patch_data(data, path.member("data"));
+        if (data)
+            data_.validate_patch(definition->properties, *data, path.member("data"), "relationship definition",
+                                 definition->key);
+        return;
+    }
     check_endpoint(from ? &*from : nullptr, definition->from_profile, path.member("from"));
     check_endpoint(to ? &*to : nullptr, definition->to_profile, path.member("to"));
-    if (meta && !meta->is(JsonKind::Null) && !meta->is(JsonKind::Object))
-        fail_at(ErrorType::InvalidRequest, path.member("meta"), "expected object, " + got_kind(*meta));
-    PathFrame data_path = path.member("data");
+    check_meta(meta, action, path.member("meta"));
+    check_data(*definition, data, path.member("data"));
+}
+
+// The data of a relationship CREATE or UPSERT: optional unless the definition requires properties.
+void RelationshipOperationValidator::check_data(const RelationshipDefinition &definition,
+                                                const std::optional<JsonNode> &data, const PathFrame &data_path) const
+{
     if (data && !data->is(JsonKind::Null)) {
         if (!data->is(JsonKind::Object))
             fail_at(ErrorType::InvalidRequest, data_path, "expected object, " + got_kind(*data));
-        data_.validate_properties(definition->properties, definition->required_properties, *data, data_path,
-                                  "relationship definition", definition->key);
-    } else if (definition->required_properties > 0) {
-        for (const PropertySpec &spec : definition->properties)
+        data_.validate_properties(definition.properties, definition.required_properties, *data, data_path,
+                                  "relationship definition", definition.key);
+    } else if (definition.required_properties > 0) {
+        for (const PropertySpec &spec : definition.properties)
             if (spec.rules.required)
                 fail_at(ErrorType::MissingRequired, data_path.member(spec.name), "required property is missing");
     }

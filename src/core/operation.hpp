@@ -15,7 +15,7 @@
 
 namespace pg_bulk {
 
-enum class Action { Create, Upsert, Delete };
+enum class Action { Create, Upsert, Patch, Delete };
 
 const char *action_name(Action action);   // "CREATE"
 const char *payload_key(Action action);   // "create"
@@ -59,6 +59,8 @@ protected:
     void check_payload(Action action, const JsonNode &payload, const PathFrame &path) const override;
 
 private:
+    void check_patch(const Profile &profile, const std::optional<JsonNode> &data,
+                     const std::optional<JsonNode> &contained, const PathFrame &path) const;
     const ProfileCatalog &catalog_;
     const RelationshipCatalog *relationships_;
     DataValidator data_;
@@ -76,6 +78,8 @@ protected:
 
 private:
     void check_endpoint(const JsonNode *endpoint, const std::string &expected_type, const PathFrame &path) const;
+    void check_data(const RelationshipDefinition &definition, const std::optional<JsonNode> &data,
+                    const PathFrame &path) const;
     const RelationshipCatalog &relationships_;
     const ProfileCatalog &profiles_;
     DataValidator data_;

@@ -46,7 +46,12 @@ std::vector<PlannedOperation> plan_operations(const JsonNode &chunk, int32_t chu
             throw invalid_bulk_id(bulk_id);
         JsonNode payload = *operation.find(payload_key(planned.action));
         planned.if_version = read_if_version(payload);
-        if (planned.action != Action::Delete) {
+        if (planned.action == Action::Patch) {
+            // A patch's null members are kept: they remove what they name.
+            planned.data = payload.find("data");
+            planned.contained = payload.find("contained");
+            planned.meta = payload.find("meta");
+        } else if (planned.action != Action::Delete) {
             planned.data = object_member(payload, "data");
             planned.contained = object_member(payload, "contained");
             planned.meta = object_member(payload, "meta");
@@ -58,6 +63,22 @@ std::vector<PlannedOperation> plan_operations(const JsonNode &chunk, int32_t chu
         operations.push_back(std::move(planned));
     }
     return operations;
+}
+
+const PlannedOperation *first_failure(const std::vector<PlannedOperation> &operations)
+{
+    for (const PlannedOperation &operation : operations)
+        if (operation.error)
+            return &operation;
+    return nullptr;
+}
+
+bool holds_patch(const std::vector<PlannedOperation> &operations)
+{
+    for (const PlannedOperation &operation : operations)
+        if (operation.action == Action::Patch)
+            return true;
+    return false;
 }
 
 std::vector<PlannedOperation *> in_key_order(std::vector<PlannedOperation> &operations)

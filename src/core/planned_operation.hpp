@@ -25,6 +25,7 @@ struct PlannedOperation {
     Action action = Action::Create;
     std::string type;
     std::string id;  // the client's id, or the generated one for a CREATE without id
+    // A PATCH's are the patch's (a null one removes), until the batch rules merge them into the record.
     std::optional<JsonNode> data, contained, meta;
     Endpoint from, to;  // relationship operations other than DELETE
     std::optional<int32_t> if_version;  // applied only to the record at this version
@@ -42,6 +43,12 @@ public:
 // chunk_first. A CREATE without id gets the id derived from the bulk id and its index.
 std::vector<PlannedOperation> plan_operations(const JsonNode &chunk, int32_t chunk_first, int32_t first,
                                               int32_t count, std::string_view bulk_id);
+
+// The first operation of the batch that failed, or nullptr.
+const PlannedOperation *first_failure(const std::vector<PlannedOperation> &operations);
+
+// Whether a batch holds a PATCH: its probe must read the stored records.
+bool holds_patch(const std::vector<PlannedOperation> &operations);
 
 // The operations in (type, id) byte order, the order of the primary keys (COLLATE "C"): independent
 // operations written in this order touch neighbouring index pages one after the other, which is

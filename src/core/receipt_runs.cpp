@@ -37,4 +37,15 @@ int32_t version_in_run(const int32_t *versions, size_t count, int32_t run_seq, i
     return index < count ? versions[index] : 0;
 }
 
+std::vector<ReceiptRun> atomic_failure_runs(int32_t operation_count, int32_t failed_seq, const OperationError &error)
+{
+    std::vector<ReceiptRun> runs;
+    if (failed_seq > 0)
+        runs.push_back(ReceiptRun{0, failed_seq - 1, Status::Cancelled, nullptr, {}});
+    runs.push_back(ReceiptRun{failed_seq, failed_seq, Status::Failure, &error, {}});
+    if (failed_seq + 1 < operation_count)
+        runs.push_back(ReceiptRun{failed_seq + 1, operation_count - 1, Status::Cancelled, nullptr, {}});
+    return runs;
+}
+
 } // namespace pg_bulk

@@ -15,7 +15,7 @@ namespace pg_bulk {
 struct ReceiptRun {
     int32_t seq = 0;
     int32_t last_seq = 0;
-    Status status = Status::Success;        // or Failure
+    Status status = Status::Success;        // or Failure, or Cancelled (an atomic task's that failed)
     const OperationError *error = nullptr;  // of a failure
     std::vector<int32_t> versions;          // of a success run: one (shared), or one per operation
 };
@@ -24,5 +24,9 @@ struct ReceiptRun {
 int32_t version_in_run(const int32_t *versions, size_t count, int32_t run_seq, int32_t seq);
 
 std::vector<ReceiptRun> receipt_runs(const std::vector<PlannedOperation> &operations);
+
+// The receipts of an atomic task that failed (DESIGN §11): nothing of it was applied; the operation that
+// failed first has its FAILURE, every other operation of the task is CANCELLED.
+std::vector<ReceiptRun> atomic_failure_runs(int32_t operation_count, int32_t failed_seq, const OperationError &error);
 
 } // namespace pg_bulk

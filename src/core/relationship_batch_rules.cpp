@@ -1,6 +1,8 @@
 // The cardinality and endpoint rules of a relationship batch.
 #include "core/relationship_batch_rules.hpp"
 
+#include <stdexcept>
+
 #include "core/versions.hpp"
 
 namespace pg_bulk {
@@ -45,7 +47,8 @@ bool restricts_to(RelationshipCardinality cardinality)
 }
 
 void RelationshipBatch::add_stored(const TypeAndId &key, const Endpoint &from, const Endpoint &to,
-                                   RelationshipCardinality cardinality, std::string created_at, int32_t version)
+                                   RelationshipCardinality cardinality, std::string created_at, int32_t version,
+                                   RecordContent stored)
 {
     auto [it, inserted] = rows_.emplace(key, Relationship{});
     if (!inserted)
@@ -56,6 +59,7 @@ void RelationshipBatch::add_stored(const TypeAndId &key, const Endpoint &from, c
     r.cardinality = cardinality;
     r.created_at = std::move(created_at);
     r.version = version;
+    r.stored = std::move(stored);
     r.existed = r.exists = true;
     link(key, r);
 }
@@ -156,8 +160,27 @@ void RelationshipBatch::remove(PlannedOperation &operation)
     current->touched = current->deleted = true;
 }
 
+// A PATCH merges into the record's data and meta; its endpoints, and so its cardinality, stay.
+void RelationshipBatch::patch(PlannedOperation &operation, const RecordPatcher *patcher)
+{
+    Relationship *current = find(TypeAndId{operation.type, operation.id});
+    if (!current) {
+        operation.error = not_found(operation);
+        return;
+    }
+    if ((operation.error = failed_precondition(operation, current->version)))
+        return;
+    if (!patcher)
+        throw std::logic_error("a relationship batch with a PATCH decided without a patcher");
+    if (!patcher->patch_relationship(operation, current->writer ? content_of(*current->writer) : current->stored))
+        return;
+    current->touched = true;
+    current->writer = &operation;
+    current->version = operation.version = next_version(current->version);
+}
+
 void RelationshipBatch::decide(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
-                               const std::set<TypeAndId> &resources)
+                               const std::set<TypeAndId> &resources, const RecordPatcher *patcher)
 {
     for (PlannedOperation &operation : operations) {
         const RelationshipDefinition *definition = definitions.find_relationship(operation.type);
@@ -165,6 +188,8 @@ void RelationshipBatch::decide(std::vector<PlannedOperation> &operations, const 
             throw TaskCannotContinue("relationship definition '" + operation.type + "' was dropped");
         if (operation.action == Action::Delete)
             remove(operation);
+        else if (operation.action == Action::Patch)
+            patch(operation, patcher);
         else
             write(operation, *definition, resources);
     }

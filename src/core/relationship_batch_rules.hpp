@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/planned_operation.hpp"
+#include "core/record_patch.hpp"
 #include "core/relationship.hpp"
 
 namespace pg_bulk {
@@ -34,6 +35,7 @@ struct Relationship {
     bool deleted = false;     // by an operation of this batch: a later write creates it anew
     std::string created_at;   // as stored; kept when a relationship is rewritten
     int32_t version = 0;      // while it exists: as stored, or as written by the batch
+    RecordContent stored;     // data and meta as stored (read for the batch's PATCHes only)
     const PlannedOperation *writer = nullptr;
 };
 
@@ -54,11 +56,13 @@ class RelationshipBatch {
 public:
     // A stored relationship a probe found (found again by another probe: ignored).
     void add_stored(const TypeAndId &key, const Endpoint &from, const Endpoint &to,
-                    RelationshipCardinality cardinality, std::string created_at, int32_t version);
-    // Decides every operation in order. `resources`: the endpoint resources that exist. Throws
+                    RelationshipCardinality cardinality, std::string created_at, int32_t version,
+                    RecordContent stored = {});
+    // Decides every operation in order. `resources`: the endpoint resources that exist; `patcher`
+    // (required when the batch holds a PATCH) merges PATCHes into the records. Throws
     // TaskCannotContinue when an operation's definition is missing.
     void decide(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
-                const std::set<TypeAndId> &resources);
+                const std::set<TypeAndId> &resources, const RecordPatcher *patcher = nullptr);
     // Valid while this batch and the operations are.
     RelationshipWrites writes() const;
 
@@ -70,6 +74,7 @@ private:
     void write(PlannedOperation &operation, const RelationshipDefinition &definition,
                const std::set<TypeAndId> &resources);
     void remove(PlannedOperation &operation);
+    void patch(PlannedOperation &operation, const RecordPatcher *patcher);
 
     std::map<TypeAndId, Relationship> rows_;
     std::map<std::string, std::string> pairs_, froms_, tos_;  // the three rules: key -> relationship id

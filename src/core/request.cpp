@@ -12,10 +12,13 @@ JsonNode request_operations(const JsonNode &request, size_t max_operations)
         throw RequestError(Kind::InvalidParameter,
                            std::string("bulk request must be a JSON object, got ") + json_kind_name(request.kind()));
     for (size_t i = 0; i < request.size(); ++i) {
-        if (request.key(i) != "operations")
-            throw RequestError(Kind::InvalidParameter,
-                               "bulk request has an unexpected key " + quote_excerpt(request.key(i)) +
-                                   " (only \"operations\" is allowed)");
+        std::string_view key = request.key(i);
+        if (key == "atomic" && !request.value(i).is(JsonKind::Boolean))
+            throw RequestError(Kind::InvalidParameter, std::string("bulk request \"atomic\" must be a boolean, got ") +
+                                                           json_kind_name(request.value(i).kind()));
+        if (key != "operations" && key != "atomic")
+            throw RequestError(Kind::InvalidParameter, "bulk request has an unexpected key " + quote_excerpt(key) +
+                                                           " (only \"operations\" and \"atomic\" are allowed)");
     }
     auto operations = request.find("operations");
     if (!operations)
@@ -30,6 +33,20 @@ JsonNode request_operations(const JsonNode &request, size_t max_operations)
                                                     " operations, more than pg_bulk.max_operations (" +
                                                     std::to_string(max_operations) + ")");
     return *operations;
+}
+
+bool request_is_atomic(const JsonNode &request, size_t max_atomic_operations)
+{
+    auto atomic = request.find("atomic");
+    if (!atomic || !atomic->boolean())
+        return false;
+    size_t count = request.find("operations")->size();
+    if (count > max_atomic_operations)
+        throw RequestError(RequestError::Kind::LimitExceeded,
+                           "atomic bulk request has " + std::to_string(count) +
+                               " operations, more than pg_bulk.max_atomic_operations (" +
+                               std::to_string(max_atomic_operations) + ")");
+    return true;
 }
 
 std::vector<RejectedOperation> validate_operations(const JsonNode &operations,

@@ -13,9 +13,13 @@
 
 namespace pg_bulk {
 
-// The `operations` array of a request: an object whose only member is a non-empty array of at
-// most max_operations operations. Anything else throws RequestError.
+// The `operations` array of a request: an object whose members are a non-empty array of at most
+// max_operations operations and, optionally, "atomic" (a boolean). Anything else throws RequestError.
 JsonNode request_operations(const JsonNode &request, size_t max_operations);
+
+// Whether a request that passed request_operations is atomic (DESIGN §11: all of it or nothing); an
+// atomic one of more than max_atomic_operations operations throws RequestError (LimitExceeded).
+bool request_is_atomic(const JsonNode &request, size_t max_atomic_operations);
 
 struct RejectedOperation {
     size_t index;

@@ -1,6 +1,7 @@
 // The ordered 409 / 404 / UPSERT semantics of a resource batch.
 #include "core/resource_batch_rules.hpp"
 
+#include <stdexcept>
 #include <unordered_set>
 
 #include "core/versions.hpp"
@@ -21,8 +22,19 @@ struct KeyState {
 
 using KeyStates = std::unordered_map<std::string, KeyState>;
 
+// A PATCH of the record `state` holds: merged into what its last writer in the batch wrote, or into the
+// stored record.
+bool patch(PlannedOperation &operation, const KeyState &state, const PatchContext *patches)
+{
+    if (!patches)
+        throw std::logic_error("a batch with a PATCH decided without the stored records");
+    if (state.last_writer)
+        return patches->patcher.patch_resource(operation, content_of(*state.last_writer));
+    return patches->patcher.patch_resource(operation, patches->stored.at(resource_key(operation)));
+}
+
 // Works out each operation's outcome in order, as if applied one by one.
-void decide_in_order(std::vector<PlannedOperation> &operations, KeyStates &keys)
+void decide_in_order(std::vector<PlannedOperation> &operations, KeyStates &keys, const PatchContext *patches)
 {
     for (PlannedOperation &operation : operations) {
         KeyState &state = keys[resource_key(operation)];
@@ -37,6 +49,14 @@ void decide_in_order(std::vector<PlannedOperation> &operations, KeyStates &keys)
             }
             break;
         case Action::Upsert:
+            break;
+        case Action::Patch:
+            if (!state.exists) {
+                operation.error = not_found(operation);
+                continue;
+            }
+            if (!patch(operation, state, patches))
+                continue;
             break;
         case Action::Delete:
             if (!state.exists) {
@@ -94,8 +114,30 @@ bool keys_are_distinct(const std::vector<PlannedOperation> &operations)
     std::unordered_set<std::string> seen;
     seen.reserve(operations.size());
     for (const PlannedOperation &operation : operations)
-        if (operation.if_version || !seen.insert(resource_key(operation)).second)
+        if (operation.if_version || operation.action == Action::Patch || !seen.insert(resource_key(operation)).second)
             return false;
+    return true;
+}
+
+bool keys_are_unique(const std::vector<PlannedOperation> &operations)
+{
+    std::unordered_set<std::string> seen;
+    seen.reserve(operations.size());
+    for (const PlannedOperation &operation : operations)
+        if (operation.action == Action::Patch || !seen.insert(resource_key(operation)).second)
+            return false;
+    return true;
+}
+
+bool decide_unmet_conditions(const std::vector<PlannedOperation *> &unmet, const ResourceKeys &stored)
+{
+    for (PlannedOperation *operation : unmet) {
+        auto found = stored.find(resource_key(*operation));
+        operation->error =
+            failed_precondition(*operation, found == stored.end() ? std::nullopt : std::optional<int32_t>(found->second));
+        if (!operation->error)
+            return false;
+    }
     return true;
 }
 
@@ -136,7 +178,8 @@ std::vector<const PlannedOperation *> first_of_each_key(const std::vector<Planne
     return firsts;
 }
 
-ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, const ResourceKeys &existing)
+ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, const ResourceKeys &existing,
+                                     const PatchContext *patches)
 {
     KeyStates keys;
     keys.reserve(operations.size());
@@ -150,7 +193,7 @@ ResourceWrites decide_resource_batch(std::vector<PlannedOperation> &operations, 
         if (stored != existing.end())
             it->second.version = stored->second;
     }
-    decide_in_order(operations, keys);
+    decide_in_order(operations, keys, patches);
     return net_effect(keys);
 }
 

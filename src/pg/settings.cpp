@@ -14,6 +14,7 @@ namespace pg_bulk::pg {
 
 int max_operations = 10000;
 int max_request_bytes = 64 * 1024 * 1024;
+int max_atomic_operations = 10000;
 char *worker_database = nullptr;
 int batch_size = 1000;
 int stream_batch_size = 5000;
@@ -27,6 +28,10 @@ void define_settings()
 {
     DefineCustomIntVariable("pg_bulk.max_operations", "Most operations one bulk request may hold.", nullptr,
                             &max_operations, 10000, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    // An atomic request is applied in one transaction: this bounds its locks, WAL and memory.
+    DefineCustomIntVariable("pg_bulk.max_atomic_operations", "Most operations one atomic bulk request may hold.",
+                            nullptr, &max_atomic_operations, 10000, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr,
+                            nullptr);
     DefineCustomIntVariable("pg_bulk.max_request_bytes", "Largest bulk request accepted, in bytes of jsonb.", nullptr,
                             &max_request_bytes, 64 * 1024 * 1024, 1024, INT_MAX, PGC_SUSET, GUC_UNIT_BYTE, nullptr,
                             nullptr, nullptr);

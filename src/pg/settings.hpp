@@ -5,6 +5,7 @@ namespace pg_bulk::pg {
 
 extern int max_operations;       // pg_bulk.max_operations
 extern int max_request_bytes;    // pg_bulk.max_request_bytes
+extern int max_atomic_operations; // pg_bulk.max_atomic_operations
 extern char *worker_database;    // pg_bulk.database
 extern int batch_size;           // pg_bulk.batch_size
 extern int stream_batch_size;    // pg_bulk.stream_batch_size

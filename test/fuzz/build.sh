@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets test/fuzz/fuzz_validator.cpp, fuzz_batch.cpp and fuzz_claims.cpp with Debian's clang++
+# Builds the libFuzzer targets test/fuzz/fuzz_validator.cpp, fuzz_batch.cpp, fuzz_claims.cpp and fuzz_merge_patch.cpp with Debian's clang++
 # (ASan + UBSan + libFuzzer) straight from src/core/*.cpp, no CMake involved.
 #
-#   bash test/fuzz/build.sh [OUTPUT_DIR]     default OUTPUT_DIR: build/fuzz (-> fuzz_validator, fuzz_batch, fuzz_claims)
+#   bash test/fuzz/build.sh [OUTPUT_DIR]     default OUTPUT_DIR: build/fuzz (-> fuzz_validator, fuzz_batch, fuzz_claims, fuzz_merge_patch)
 #
 # CXX overrides the compiler (default clang++). Needs clang and nlohmann-json3-dev.
 set -euo pipefail
@@ -22,7 +22,7 @@ export cxx out
 export flags_text="${flags[*]}"
 ls "$root"/src/core/*.cpp | sort | xargs -P 2 -I{} sh -c \
     '$cxx $flags_text -fsanitize=fuzzer-no-link -c "$1" -o "$out/core/$(basename "$1" .cpp).o"' _ {}
-for target in fuzz_validator fuzz_batch fuzz_claims; do
+for target in fuzz_validator fuzz_batch fuzz_claims fuzz_merge_patch; do
     "$cxx" "${flags[@]}" -fsanitize=fuzzer "$root/test/fuzz/$target.cpp" "$out"/core/*.o -o "$out/$target"
     echo "built $out/$target"
 done

@@ -9,6 +9,7 @@
 #   (d) ordering across restarts: receipts and effects follow operation order through every interruption, and an
 #       order-sensitive task (CREATE / UPSERT / DELETE rounds on the same ids) survives a SIGKILL and a server
 #       restart with every operation SUCCESS, which only an in-order, exactly-once replay gives.
+#   (e) an atomic task: SIGKILL of the worker in its middle leaves nothing of it; it is then applied once, whole.
 #
 # How the interruption surely lands mid-task without making the test slow: pg_bulk.test_apply_delay = 1 ms per
 # operation with pg_bulk.batch_size = 100 (about 1,000 operations a second, so 100 seconds for the task) until
@@ -374,6 +375,56 @@ like($logs_d, qr/resumed at operation \d+ .*after an interruption/, '(d) resumed
 like($logs_d, qr/worker stopping \(SIGTERM\) after operation \d+/,
 	'(d) the worker stopped cleanly at the server shutdown');
 diag(sprintf('(d) took %.1f s', time - $start));
+
+# ---------------------------------------------------------------------------------------------------------------
+# (e) an atomic task (DESIGN §11) is applied in one transaction: SIGKILL of the worker in its middle leaves
+# nothing of it, and the task is then applied once, whole. The worker's progress (bulk.workers) shows it in its
+# middle while nothing of it is visible yet.
+# ---------------------------------------------------------------------------------------------------------------
+$start = time;
+slow_apply();
+my $atomic_n = 3000;
+$pid = worker_pid();
+my $bulk_e = $node->safe_psql(
+	'postgres', qq{
+SELECT bulk.submit_resources(jsonb_build_object('atomic', true, 'operations',
+    (SELECT jsonb_agg(jsonb_build_object('action', 'CREATE', 'create',
+                jsonb_build_object('type', 'provider', 'id', 'e-' || i,
+                                   'data', jsonb_build_object('name', 'n' || i))) ORDER BY i)
+       FROM generate_series(0, $atomic_n - 1) AS i))) ->> 'bulkId';
+});
+$node->poll_query_until('postgres',
+	"SELECT operations_applied >= 500 FROM bulk.workers WHERE current_task = '$bulk_e'")
+  or die "the atomic task $bulk_e never got to its middle";
+is( $node->safe_psql(
+		'postgres', qq{
+SELECT (SELECT count(*) FROM bulk.resources WHERE id LIKE 'e-%'),
+       (SELECT count(*) FROM bulk.operation_results WHERE bulk_id = '$bulk_e'),
+       (SELECT status || ' ' || applied_count FROM bulk.tasks WHERE bulk_id = '$bulk_e')}),
+	'0|0|PENDING 0',
+	'(e) in the middle of the atomic task: nothing of it visible');
+$log_offset = -s $node->logfile;
+ok(kill('KILL', $pid), "(e) SIGKILL the worker (pid $pid) in the middle of the atomic task");
+$node->wait_for_log(qr/background worker "pg_bulk worker" \(PID $pid\) was terminated by signal 9/, $log_offset);
+$new_pid = worker_pid($pid);
+is( $node->safe_psql(
+		'postgres', qq{
+SELECT (SELECT count(*) FROM bulk.resources WHERE id LIKE 'e-%'),
+       (SELECT count(*) FROM bulk.operation_results WHERE bulk_id = '$bulk_e')}),
+	'0|0',
+	'(e) after the crash: nothing of the atomic task applied');
+full_speed();
+is(wait_task($bulk_e), 'SUCCESS', '(e) the atomic task then ends SUCCESS');
+is( $node->safe_psql(
+		'postgres', qq{
+SELECT (SELECT count(*) FROM bulk.resources WHERE id LIKE 'e-%' AND version = 1),
+       count(*) FILTER (WHERE status = 'SUCCESS'), count(DISTINCT seq)
+  FROM $expanded_receipts receipt WHERE bulk_id = '$bulk_e'}),
+	"$atomic_n|$atomic_n|$atomic_n",
+	"(e) applied once: $atomic_n resources at version 1, one SUCCESS receipt per operation");
+like(task_log_lines($bulk_e), qr/resumed at operation 0 by worker pid \d+ after an interruption/,
+	'(e) taken up again from its first operation');
+diag(sprintf('(e) took %.1f s', time - $start));
 
 # No task was failed for too many attempts, and the server never ran out of patience with the worker.
 is($node->safe_psql('postgres', "SELECT count(*) FROM bulk.tasks WHERE status <> 'SUCCESS'"),

@@ -40,6 +40,7 @@ public:
         definition.cardinality = cardinality;
         definitions_[key] = std::move(definition);
     }
+    void add(RelationshipDefinition definition) { definitions_[definition.key] = std::move(definition); }
     const RelationshipDefinition *find_relationship(std::string_view key) const override
     {
         auto it = definitions_.find(key);

@@ -95,13 +95,13 @@ TEST_F(RequestTest, RequestShapeErrors)
         {R"({"operations": "[]"})", R"(22023: bulk request "operations" must be an array, got string)"},
         {R"({"operations": []})", R"(22023: bulk request "operations" must not be empty)"},
         // Unexpected keys are found before anything else about "operations".
-        {R"({"operations": [], "extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" is allowed))"},
-        {R"({"extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" is allowed))"},
-        {R"({"Operations": [1]})", R"(22023: bulk request has an unexpected key "Operations" (only "operations" is allowed))"},
+        {R"({"operations": [], "extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" and "atomic" are allowed))"},
+        {R"({"extra": 1})", R"(22023: bulk request has an unexpected key "extra" (only "operations" and "atomic" are allowed))"},
+        {R"({"Operations": [1]})", R"(22023: bulk request has an unexpected key "Operations" (only "operations" and "atomic" are allowed))"},
         {R"({"a\"b\n": 1, "operations": [1]})",
-         R"(22023: bulk request has an unexpected key "a\"b\n" (only "operations" is allowed))"},
+         R"(22023: bulk request has an unexpected key "a\"b\n" (only "operations" and "atomic" are allowed))"},
         {R"({")" + repeat("k", 100) + R"(": 1})",
-         "22023: bulk request has an unexpected key \"" + repeat("k", 64) + "...\" (only \"operations\" is allowed)"},
+         "22023: bulk request has an unexpected key \"" + repeat("k", 64) + "...\" (only \"operations\" and \"atomic\" are allowed)"},
         {R"({"operations": [1]})", "ok 1"},
         {R"({"operations": [null, {}, []]})", "ok 3"},
     };
@@ -124,6 +124,26 @@ TEST_F(RequestTest, OperationLimit)
     EXPECT_EQ(outcome_json(big, 10001), "ok 10001");
 }
 
+TEST_F(RequestTest, AtomicIsABooleanAndBoundsTheOperations)
+{
+    EXPECT_EQ(outcome(R"({"atomic": 1, "operations": [1]})", 5), "22023: bulk request \"atomic\" must be a boolean, got number");
+    EXPECT_EQ(outcome(R"({"atomic": true, "operations": [1, 2]})", 5), "ok 2");
+    NlohmannReader reader;
+    json atomic = json::parse(R"({"atomic": true, "operations": [1, 2, 3]})");
+    json plain = json::parse(R"({"atomic": false, "operations": [1, 2, 3]})");
+    json without = json::parse(R"({"operations": [1, 2, 3]})");
+    EXPECT_TRUE(request_is_atomic(reader.node(atomic), 3));
+    EXPECT_FALSE(request_is_atomic(reader.node(plain), 1));
+    EXPECT_FALSE(request_is_atomic(reader.node(without), 1));
+    try {
+        request_is_atomic(reader.node(atomic), 2);
+        ADD_FAILURE() << "no error for an atomic request over the limit";
+    } catch (const RequestError &error) {
+        EXPECT_EQ(error.kind, RequestError::Kind::LimitExceeded);
+        EXPECT_STREQ(error.what(), "atomic bulk request has 3 operations, more than pg_bulk.max_atomic_operations (2)");
+    }
+}
+
 TEST_F(RequestTest, RequestOperationsReturnsTheArray)
 {
     json request = json::parse(R"({"operations": [{"action": "DELETE"}, 2]})");
@@ -143,7 +163,7 @@ TEST_F(RequestTest, RequestOperationsReturnsTheArray)
 const char *const submit_example = R"([
   {"action": "CREATE", "create": {"type": "provider", "id": "ok", "data": {"name": "Fine"}}},
   {"action": "CREATE", "create": {"type": "provider", "id": "bad", "data": {"name": "X", "practiceNumber": "7"}}},
-  {"action": "PATCH", "patch": {"type": "provider", "id": "x"}},
+  {"action": "MERGE", "merge": {"type": "provider", "id": "x"}},
   {"action": "UPSERT", "create": {"type": "provider", "id": "x", "data": {"name": "X"}}},
   {"action": "CREATE", "create": {"type": "nurse", "data": {"name": "X"}}},
   {"action": "CREATE", "create": {"type": "provider", "data": {"name": "X", "fax": "123"}}},
@@ -164,7 +184,7 @@ TEST_F(RequestTest, EveryInvalidOperationIsReportedInOrder)
     };
     const std::vector<Expected> expected = {
         {1, ErrorType::InvalidValue, "operation 1: create.data.practiceNumber: expected integer, got string"},
-        {2, ErrorType::InvalidRequest, R"(operation 2: action: expected CREATE, UPSERT or DELETE, got "PATCH")"},
+        {2, ErrorType::InvalidRequest, R"(operation 2: action: expected CREATE, UPSERT, PATCH or DELETE, got "MERGE")"},
         {3, ErrorType::InvalidRequest, R"(operation 3: create: unexpected key: action UPSERT takes its payload in "upsert")"},
         {4, ErrorType::UnknownType, R"(operation 4: create.type: no profile "nurse")"},
         {5, ErrorType::InvalidProperty, R"(operation 5: create.data.fax: property not declared by profile "provider")"},
@@ -258,7 +278,7 @@ TEST_F(RequestTest, RejectedDocumentOfTheSubmitExample)
                                      "operation 1: create.data.practiceNumber: expected integer, got string")}},
              {{"status", "FAILURE"},
               {"error", error_object(400, "INVALID_REQUEST",
-                                     R"(operation 2: action: expected CREATE, UPSERT or DELETE, got "PATCH")")}},
+                                     R"(operation 2: action: expected CREATE, UPSERT, PATCH or DELETE, got "MERGE")")}},
              {{"action", "UPSERT"}, {"status", "FAILURE"},
               {"error", error_object(400, "INVALID_REQUEST",
                                      R"(operation 3: create: unexpected key: action UPSERT takes its payload in "upsert")")}},
@@ -308,7 +328,7 @@ TEST_F(RequestTest, ReceiptsSayWhatTheyCanReadOfAnOperation)
     json operations = json::parse(R"([
       null,
       {"action": 7},
-      {"action": "PATCH", "patch": {"type": "provider", "id": "x"}},
+      {"action": "MERGE", "merge": {"type": "provider", "id": "x"}},
       {"action": "UPSERT", "create": {"type": "provider", "id": "x", "data": {}}},
       {"action": "CREATE", "create": []},
       {"action": "CREATE", "create": {"type": 7, "id": 8, "data": {}}},
@@ -493,14 +513,17 @@ TEST(Actions, NamesAndPayloadKeys)
 {
     EXPECT_STREQ(action_name(Action::Create), "CREATE");
     EXPECT_STREQ(action_name(Action::Upsert), "UPSERT");
+    EXPECT_STREQ(action_name(Action::Patch), "PATCH");
     EXPECT_STREQ(action_name(Action::Delete), "DELETE");
+    EXPECT_STREQ(payload_key(Action::Patch), "patch");
     EXPECT_STREQ(payload_key(Action::Create), "create");
     EXPECT_STREQ(payload_key(Action::Upsert), "upsert");
     EXPECT_STREQ(payload_key(Action::Delete), "delete");
     EXPECT_EQ(action_from_name("CREATE"), Action::Create);
     EXPECT_EQ(action_from_name("UPSERT"), Action::Upsert);
     EXPECT_EQ(action_from_name("DELETE"), Action::Delete);
-    for (std::string_view other : {"create", "Create", "PATCH", "", "CREATE ", "UPDATE"})
+    EXPECT_EQ(action_from_name("PATCH"), Action::Patch);
+    for (std::string_view other : {"create", "Create", "MERGE", "", "CREATE ", "UPDATE"})
         EXPECT_EQ(action_from_name(other), std::nullopt) << other;
 }
 
@@ -522,7 +545,7 @@ TEST(Actions, SummarizeOperation)
     EXPECT_FALSE(none.type);
     EXPECT_FALSE(none.id);
 
-    OperationSummary unknown_action = summary_of(R"({"action": "PATCH", "patch": {"type": "t", "id": "i"}})");
+    OperationSummary unknown_action = summary_of(R"({"action": "MERGE", "merge": {"type": "t", "id": "i"}})");
     EXPECT_FALSE(unknown_action.action);
     EXPECT_FALSE(unknown_action.type);
 

@@ -134,3 +134,61 @@ TEST(Versions, ARunKeepsOneSharedVersionOrOnePerOperation)
 
 } // namespace
 } // namespace pg_bulk
+
+namespace pg_bulk {
+namespace {
+
+TEST(Versions, ConditionalOperationsOnUniqueKeysAreDecidedFromWhatTheirStatementsMissed)
+{
+    std::vector<PlannedOperation> operations{resource_operation(0, Action::Upsert, "t", "a"),
+                                             conditional(resource_operation(1, Action::Upsert, "t", "b"), 2),
+                                             conditional(resource_operation(2, Action::Delete, "t", "c"), 1)};
+    EXPECT_TRUE(keys_are_unique(operations));
+    EXPECT_FALSE(keys_are_distinct(operations));
+    std::vector<PlannedOperation *> unmet{&operations[1], &operations[2]};
+    EXPECT_TRUE(decide_unmet_conditions(unmet, {{resource_key("t", "b"), 5}}));
+    ASSERT_TRUE(operations[1].error);
+    EXPECT_EQ(operations[1].error->type, ErrorType::PreconditionFailed);
+    ASSERT_TRUE(operations[2].error);
+    EXPECT_EQ(operations[2].error->type, ErrorType::NotFound);
+    // A record found at the expected version after all changed in between: the batch is redone.
+    EXPECT_FALSE(decide_unmet_conditions(unmet, {{resource_key("t", "b"), 2}}));
+    operations.push_back(resource_operation(3, Action::Delete, "t", "a"));
+    EXPECT_FALSE(keys_are_unique(operations));
+}
+
+} // namespace
+} // namespace pg_bulk
+
+namespace pg_bulk {
+namespace {
+
+TEST(AtomicRequests, AFailedTaskReceiptsItsFirstFailureAndCancelsEveryOtherOperation)
+{
+    OperationError error{ErrorType::NotFound, "record with id 'x' not found"};
+    std::vector<ReceiptRun> runs = atomic_failure_runs(5, 3, error);
+    ASSERT_EQ(runs.size(), 3u);
+    EXPECT_EQ(runs[0].seq, 0);
+    EXPECT_EQ(runs[0].last_seq, 2);
+    EXPECT_EQ(runs[0].status, Status::Cancelled);
+    EXPECT_EQ(runs[1].seq, 3);
+    EXPECT_EQ(runs[1].last_seq, 3);
+    EXPECT_EQ(runs[1].status, Status::Failure);
+    EXPECT_EQ(runs[1].error, &error);
+    EXPECT_EQ(runs[2].seq, 4);
+    EXPECT_EQ(runs[2].last_seq, 4);
+    EXPECT_EQ(runs[2].status, Status::Cancelled);
+    EXPECT_EQ(atomic_failure_runs(1, 0, error).size(), 1u);
+    EXPECT_EQ(atomic_failure_runs(2, 1, error).size(), 2u);
+
+    std::vector<PlannedOperation> operations{resource_operation(0, Action::Create, "t", "a"),
+                                             resource_operation(1, Action::Create, "t", "b"),
+                                             resource_operation(2, Action::Create, "t", "c")};
+    EXPECT_EQ(first_failure(operations), nullptr);
+    operations[2].error = error;
+    operations[1].error = error;
+    EXPECT_EQ(first_failure(operations), &operations[1]);
+}
+
+} // namespace
+} // namespace pg_bulk

@@ -73,7 +73,8 @@ Original visible_task(const std::string &bulk_id)
 }
 
 // The request of the retry: the original's operations whose receipts match the filter, in order; a
-// CREATE that had no id gets the one it was given, so the retry creates the same resource.
+// CREATE that had no id gets the one it was given, so the retry creates the same resource. CANCELLED
+// operations have no receipt row in a cancelled task, and a CANCELLED one in a failed atomic task.
 SpiResult retried_request(const Original &original, const std::optional<std::vector<std::string>> &kinds)
 {
     ArrayBuilder filter(TEXTOID);
@@ -93,7 +94,8 @@ SpiResult retried_request(const Original &original, const std::optional<std::vec
         "            WHERE r.bulk_id OPERATOR(pg_catalog.=) $1) r ON r.seq OPERATOR(pg_catalog.=) o.seq "
         "WHERE (r.status OPERATOR(pg_catalog.=) 'FAILURE' "
         "       AND ($3::pg_catalog.text[] IS NULL OR r.error_type OPERATOR(pg_catalog.=) ANY ($3))) "
-        "   OR (r.status IS NULL AND $2 OPERATOR(pg_catalog.=) 'CANCELLED' "
+        "   OR ((r.status OPERATOR(pg_catalog.=) 'CANCELLED' "
+        "        OR (r.status IS NULL AND $2 OPERATOR(pg_catalog.=) 'CANCELLED')) "
         "       AND ($3::pg_catalog.text[] IS NULL OR 'CANCELLED' OPERATOR(pg_catalog.=) ANY ($3)))",
         {text_arg(original.bulk_id), text_arg(original.status),
          kinds ? filter.argument() : SpiArg{TEXTARRAYOID, Datum(0), true}});

@@ -64,13 +64,15 @@ TaskTouches touches_of(const JsonNode &operations, Target target, std::string_vi
 
 // Writes the task and its operation chunks, unless a concurrent submit with the same idempotency
 // key committed first.
-HeldBy write_task(const JsonbReader &reader, const JsonNode &operations, Target target,
+HeldBy write_task(const JsonbReader &reader, const JsonNode &operations, Target target, bool atomic,
                   const std::optional<std::string> &key, Oid submitter)
 {
     int32 count = static_cast<int32>(operations.size());
     std::optional<std::string> bulk_id = insert_task(target, submitter, key, count);
     if (!bulk_id)
         return {task_with_key(*key, submitter).value(), true};
+    if (atomic)
+        mark_atomic(*bulk_id);
     for (int32 first = 0; first < count; first += operations_per_chunk) {
         int32 end = std::min<int32>(count, first + operations_per_chunk);
         Jsonb *chunk = jsonb_array_slice(reader, operations, first, end);
@@ -78,17 +80,17 @@ HeldBy write_task(const JsonbReader &reader, const JsonNode &operations, Target 
         pfree(chunk);
     }
     store_touches(*bulk_id, touches_of(operations, target, *bulk_id));
-    log_task(*bulk_id, "INFO", "accepted " + operations_text(count));
+    log_task(*bulk_id, "INFO", "accepted " + operations_text(count) + (atomic ? " (atomic)" : ""));
     return {*bulk_id, false};
 }
 
 // Queues the task as the extension's owner (callers cannot write the task tables), recording
 // `submitter`, and wakes the worker when the caller's transaction commits.
-HeldBy queue_task(const JsonbReader &reader, const JsonNode &operations, Target target,
+HeldBy queue_task(const JsonbReader &reader, const JsonNode &operations, Target target, bool atomic,
                   const std::optional<std::string> &key, Oid submitter)
 {
     HeldBy task;
-    as_role(extension_owner(), [&] { task = write_task(reader, operations, target, key, submitter); });
+    as_role(extension_owner(), [&] { task = write_task(reader, operations, target, atomic, key, submitter); });
     wake_worker_at_commit();
     return task;
 }
@@ -100,13 +102,14 @@ SubmitAnswer validate_and_queue(const Jsonb *request, bool queue, Target target,
 {
     JsonbReader reader;
     JsonNode operations = request_operations(reader.root(request), static_cast<size_t>(max_operations));
+    bool atomic = request_is_atomic(reader.root(request), static_cast<size_t>(max_atomic_operations));
     TargetValidator validator(target);
     auto rejected = validate_operations(operations, validator.get(), check_for_interrupts);
     if (!rejected.empty())
         return {rejected_document(operations, rejected), std::nullopt};
     if (!queue)
         return {valid_document(), std::nullopt};
-    HeldBy task = queue_task(reader, operations, target, key, submitter);
+    HeldBy task = queue_task(reader, operations, target, atomic, key, submitter);
     return {accepted_document(task.bulk_id, task.replayed), task.bulk_id};
 }
 

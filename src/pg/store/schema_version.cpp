@@ -20,7 +20,7 @@ InstalledSchema read_installed_schema()
         minor = std::atoi(version.text(0, 1).c_str() + 2);
     InstalledSchema schema;
     schema.pauses = schema.relationship_meta = minor >= 2;
-    schema.touches = schema.versions = schema.streamed_loads = minor >= 3;
+    schema.touches = schema.versions = schema.streamed_loads = schema.atomic = minor >= 3;
     return schema;
 }
 

@@ -12,6 +12,7 @@ struct InstalledSchema {
     bool versions = true;            // bulk.resources.version, bulk.relationships.version,
                                      // bulk.operation_results.versions (0.3)
     bool streamed_loads = true;      // bulk.tasks.load_id, bulk.loads.mode and source_table (0.3)
+    bool atomic = true;              // bulk.tasks.atomic (0.3)
 };
 
 // Reads the installed version (SPI-connected, in a transaction).

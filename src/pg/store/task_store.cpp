@@ -51,13 +51,27 @@ void set_operation_count(std::string_view bulk_id, int32 operation_count)
                 {text_arg(bulk_id), int4_arg(operation_count)});
 }
 
+namespace {
+bool tasks_have_column(const char *column)
+{
+    return pg_call([&] {
+        Oid tasks = get_relname_relid("tasks", get_namespace_oid("bulk", false));
+        return OidIsValid(tasks) && get_attnum(tasks, column) != InvalidAttrNumber;
+    });
+}
+} // namespace
+
+void mark_atomic(std::string_view bulk_id)
+{
+    if (!tasks_have_column("atomic"))
+        throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                       "atomic bulk requests need pg_bulk 0.3 in this database: ALTER EXTENSION pg_bulk UPDATE");
+    spi_execute("UPDATE bulk.tasks SET atomic = true WHERE bulk_id = $1", {text_arg(bulk_id)});
+}
+
 void store_touches(std::string_view bulk_id, const TaskTouches &touches)
 {
-    bool has_column = pg_call([] {
-        Oid tasks = get_relname_relid("tasks", get_namespace_oid("bulk", false));
-        return OidIsValid(tasks) && get_attnum(tasks, "touches") != InvalidAttrNumber;
-    });
-    if (has_column)
+    if (tasks_have_column("touches"))
         stamp_touches_at_commit(bulk_id, encode_touches(touches));
 }
 

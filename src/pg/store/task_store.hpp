@@ -30,6 +30,9 @@ void set_operation_count(std::string_view bulk_id, int32 operation_count);
 // Stores what the task touches, for the workers' order, with its stamp at commit (a database still at
 // 0.2 has no place for it: its workers then apply tasks one at a time).
 void store_touches(std::string_view bulk_id, const TaskTouches &touches);
+// Marks the task atomic (DESIGN §11: applied all or nothing). A database still at 0.2 cannot hold it:
+// 0A000, asking for the update.
+void mark_atomic(std::string_view bulk_id);
 // The error of every function taking a bulk id, for an id the caller cannot see (P0002, the id quoted by its
 // first 64 characters; the SQL functions raise it through bulk._raise_unknown_task).
 SqlError unknown_task(std::string_view bulk_id);

@@ -45,8 +45,13 @@ std::string versions_literal(const std::vector<int32_t> &versions)
 
 void insert_receipts(std::string_view bulk_id, const std::vector<PlannedOperation> &operations)
 {
+    insert_receipt_runs(bulk_id, receipt_runs(operations));
+}
+
+void insert_receipt_runs(std::string_view bulk_id, const std::vector<ReceiptRun> &runs)
+{
     ArrayBuilder seqs(INT4OID), last_seqs(INT4OID), statuses(TEXTOID), errors(JSONBOID), versions(TEXTOID);
-    for (const ReceiptRun &run : receipt_runs(operations)) {
+    for (const ReceiptRun &run : runs) {
         seqs.add_int4(run.seq);
         last_seqs.add_int4(run.last_seq);
         statuses.add_text(status_name(run.status));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/planned_operation.hpp"
+#include "core/receipt_runs.hpp"
 #include "pg/bridge/postgres.hpp"
 
 namespace pg_bulk::pg {
@@ -16,5 +17,7 @@ OperationError error_from_postgres(const PlannedOperation &operation, const Erro
 
 // Inserts the receipts of the batch (as the worker).
 void insert_receipts(std::string_view bulk_id, const std::vector<PlannedOperation> &operations);
+// Inserts receipt rows (as the worker).
+void insert_receipt_runs(std::string_view bulk_id, const std::vector<ReceiptRun> &runs);
 
 } // namespace pg_bulk::pg

@@ -6,7 +6,9 @@
 
 #include "core/relationship_batch_rules.hpp"
 #include "core/versions.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/jsonb_view.hpp"
+#include "pg/bridge/pattern_engine.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
@@ -20,6 +22,8 @@ namespace {
 // A probe: the stored relationships matching each key k, locked. LATERAL: one index lookup per key
 // whatever the planner thinks of the table's size (a table a first task is filling has no statistics).
 // The stored version is read as 1 in a database whose extension is still at 0.2 (no version column).
+// The probe by id of a batch with PATCHes also reads what the relationships hold (data and meta; no
+// meta before 0.2).
 #define RELATIONSHIP_PROBE_READING(version, keys, condition)                                                        \
     "SELECT r.type, r.id, r.from_type, r.from_id, r.to_type, r.to_id, r.cardinality, "                              \
     "r.created_at::pg_catalog.text, " version " FROM ROWS FROM (" keys ") CROSS JOIN LATERAL (SELECT r.* "          \
@@ -27,10 +31,20 @@ namespace {
 #define RELATIONSHIP_PROBE(keys, condition)                                                                         \
     (installed_schema.versions ? RELATIONSHIP_PROBE_READING("r.version", keys, condition)                          \
                                : RELATIONSHIP_PROBE_READING("1", keys, condition))
+#define RELATIONSHIP_CONTENT_PROBE(keys, condition)                                                                 \
+    (installed_schema.versions ? RELATIONSHIP_PROBE_READING("r.version, r.data, r.meta", keys, condition)          \
+     : installed_schema.relationship_meta                                                                           \
+         ? RELATIONSHIP_PROBE_READING("1, r.data, r.meta", keys, condition)                                         \
+         : RELATIONSHIP_PROBE_READING("1, r.data, NULL::pg_catalog.jsonb", keys, condition))
 #define TEXT_ARRAY(n) "pg_catalog.unnest($" #n "::pg_catalog.text[])"
 
-void load_rows(const SpiResult &rows, RelationshipBatch &batch)
+// `reader`: for rows with content (columns 10 and 11), which must stay readable while the batch is decided.
+void load_rows(const SpiResult &rows, RelationshipBatch &batch, const JsonbReader *reader = nullptr)
 {
+    auto member = [&](uint64 row, int column) -> std::optional<JsonNode> {
+        const Jsonb *value = reader ? rows.jsonb(row, column) : nullptr;
+        return value ? std::optional<JsonNode>(reader->root(value)) : std::nullopt;
+    };
     for (uint64 row = 0; row < rows.count(); ++row) {
         std::string stored = rows.text(row, 7);
         auto cardinality = relationship_cardinality_from_name(stored);
@@ -38,7 +52,7 @@ void load_rows(const SpiResult &rows, RelationshipBatch &batch)
             throw TaskCannotContinue("a stored relationship has the unknown cardinality '" + stored + "'");
         batch.add_stored(TypeAndId{rows.text(row, 1), rows.text(row, 2)}, Endpoint{rows.text(row, 3), rows.text(row, 4)},
                          Endpoint{rows.text(row, 5), rows.text(row, 6)}, *cardinality, rows.text(row, 8),
-                         rows.int4(row, 9));
+                         rows.int4(row, 9), RecordContent{member(row, 10), std::nullopt, member(row, 11)});
     }
 }
 
@@ -46,7 +60,7 @@ void load_rows(const SpiResult &rows, RelationshipBatch &batch)
 // and by the endpoint that a 1:1 or 1:N definition restricts — only those, so a hub resource with
 // many N:N relationships costs nothing. Each probe is an index lookup per key.
 void probe_relationships(const std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
-                         RelationshipBatch &batch)
+                         RelationshipBatch &batch, const JsonbReader *content_reader)
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
     ArrayBuilder pair_types(TEXTOID), pair_from_types(TEXTOID), pair_from_ids(TEXTOID), pair_to_types(TEXTOID),
@@ -56,7 +70,7 @@ void probe_relationships(const std::vector<PlannedOperation> &operations, const 
     for (const PlannedOperation &operation : operations) {
         types.add_text(operation.type);
         ids.add_text(operation.id);
-        if (operation.action == Action::Delete)
+        if (operation.action == Action::Delete || operation.action == Action::Patch)
             continue;
         pair_types.add_text(operation.type);
         pair_from_types.add_text(operation.from.type);
@@ -78,9 +92,14 @@ void probe_relationships(const std::vector<PlannedOperation> &operations, const 
     auto probe = [&](const char *sql, std::initializer_list<SpiArg> arguments) {
         load_rows(spi_execute_prepared(sql, arguments), batch);
     };
-    probe(RELATIONSHIP_PROBE(TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ") AS k(type, id",
-                             "r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id"),
-          {types.argument(), ids.argument()});
+#define BY_ID_KEYS TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ") AS k(type, id"
+#define BY_ID_CONDITION "r.type OPERATOR(pg_catalog.=) k.type AND r.id OPERATOR(pg_catalog.=) k.id"
+    if (content_reader)
+        load_rows(spi_execute_prepared(RELATIONSHIP_CONTENT_PROBE(BY_ID_KEYS, BY_ID_CONDITION),
+                                       {types.argument(), ids.argument()}),
+                  batch, content_reader);
+    else
+        probe(RELATIONSHIP_PROBE(BY_ID_KEYS, BY_ID_CONDITION), {types.argument(), ids.argument()});
     if (pair_types.size())
         probe(RELATIONSHIP_PROBE(TEXT_ARRAY(1) ", " TEXT_ARRAY(2) ", " TEXT_ARRAY(3) ", " TEXT_ARRAY(4) ", " TEXT_ARRAY(5)
                                  ") AS k(type, from_type, from_id, to_type, to_id",
@@ -107,7 +126,7 @@ std::set<TypeAndId> probe_endpoints(const std::vector<PlannedOperation> &operati
 {
     ArrayBuilder types(TEXTOID), ids(TEXTOID);
     for (const PlannedOperation &operation : operations) {
-        if (operation.action == Action::Delete)
+        if (operation.action == Action::Delete || operation.action == Action::Patch)
             continue;
         for (const Endpoint *endpoint : {&operation.from, &operation.to}) {
             types.add_text(endpoint->type);
@@ -236,13 +255,25 @@ bool try_plain_insert(std::vector<PlannedOperation> &operations, const Relations
 
 } // namespace
 
-void apply_relationship_batch(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions)
+void apply_relationship_batch(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
+                              const ProfileCatalog &profiles)
 {
     if (try_plain_insert(operations, definitions))
         return;
     RelationshipBatch batch;
-    probe_relationships(operations, definitions, batch);
-    batch.decide(operations, definitions, probe_endpoints(operations));
+    if (!holds_patch(operations)) {
+        probe_relationships(operations, definitions, batch, nullptr);
+        batch.decide(operations, definitions, probe_endpoints(operations));
+        write_net_effect(batch.writes());
+        return;
+    }
+    // The stored and merged records are palloc'd in the batch's memory, where the operations point.
+    JsonbReader reader;
+    JsonbBuilder builder;
+    PgPatternEngine patterns;
+    RecordPatcher patcher(profiles, definitions, patterns, builder);
+    probe_relationships(operations, definitions, batch, &reader);
+    batch.decide(operations, definitions, probe_endpoints(operations), &patcher);
     write_net_effect(batch.writes());
 }
 

@@ -10,6 +10,9 @@
 
 namespace pg_bulk::pg {
 
-void apply_relationship_batch(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions);
+// Applies the operations' effects and fills in each one's outcome; PATCHes are merged into the stored
+// relationships and checked against `definitions` (`profiles` completes the validator's catalog).
+void apply_relationship_batch(std::vector<PlannedOperation> &operations, const RelationshipCatalog &definitions,
+                              const ProfileCatalog &profiles);
 
 } // namespace pg_bulk::pg

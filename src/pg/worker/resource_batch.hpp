@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "core/planned_operation.hpp"
+#include "pg/store/profile_cache.hpp"
 
 namespace pg_bulk::pg {
 
-// Applies the operations' effects (as the current user) and fills in each one's outcome.
+// Applies the operations' effects (as the current user) and fills in each one's outcome. PATCHes are
+// merged into the stored records and checked against `definitions`.
 // Must run SPI-connected inside a transaction; errors (e.g. a unique violation from a concurrent
 // writer) propagate as PgError and the caller falls back to one operation per subtransaction.
-void apply_resource_batch(std::vector<PlannedOperation> &operations);
+void apply_resource_batch(std::vector<PlannedOperation> &operations, const Catalog &definitions);
 
 } // namespace pg_bulk::pg

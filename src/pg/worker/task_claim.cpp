@@ -72,6 +72,7 @@ QueueRow row_of(const SpiResult &rows, uint64 row)
     queued.has_touches = rows.boolean(row, 9);
     task.streamed = rows.boolean(row, 10);
     queued.touches_bytes = queued.has_touches ? rows.int8(row, 11) : 0;
+    task.atomic = rows.boolean(row, 12);
     queued.role = task.submitted_by;
     return queued;
 }
@@ -83,7 +84,8 @@ std::string queue_columns()
            (installed_schema.pauses ? "paused_at IS NOT NULL, " : "false, ") +
            (installed_schema.touches ? "touches IS NOT NULL, " : "false, ") +
            (installed_schema.streamed_loads ? "load_id IS NOT NULL, " : "false, ") +
-           (installed_schema.touches ? "pg_catalog.octet_length(touches)::pg_catalog.int8" : "0::pg_catalog.int8");
+           (installed_schema.touches ? "pg_catalog.octet_length(touches)::pg_catalog.int8" : "0::pg_catalog.int8") + ", " +
+           (installed_schema.atomic ? "atomic" : "false");
 }
 
 // The head of the queue, and the tasks other workers run that it does not hold (they may have ended
@@ -271,7 +273,8 @@ Claim claim_once(std::vector<ClaimedTask> &group)
 
 bool is_small(const ClaimedTask &task)
 {
-    return apply_delay_ms <= 0 && !task.resumed && !task.streamed && task.operation_count - task.next <= batch_size;
+    return apply_delay_ms <= 0 && !task.resumed && !task.streamed && !task.atomic &&
+           task.operation_count - task.next <= batch_size;
 }
 
 bool claim_next_tasks(std::vector<ClaimedTask> &group)

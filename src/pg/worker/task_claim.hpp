@@ -19,14 +19,15 @@ struct ClaimedTask {
     int32 operation_count = 0;
     int32 next = 0;  // first operation without a final receipt
     bool resumed = false;  // taken up before without finishing (interrupted): applied alone
+    bool atomic = false;   // all or nothing, in one transaction: applied alone
     int64 queue_position = 0;
     bool streamed = false;  // a streamed load's task: it grows as the worker consumes the staging table
 };
 
 // A task small enough to share a batch transaction with other tasks. Interrupted tasks are applied
-// alone, so one that crashes the worker is failed by its own attempt count; with the test delay on,
-// tasks are applied alone so that tests can stop them between operations. A streamed load's task is
-// never small: its operations are still staged.
+// alone, so one that crashes the worker is failed by its own attempt count; an atomic task is applied
+// alone, so its failure undoes only itself; with the test delay on, tasks are applied alone so that tests
+// can stop them between operations. A streamed load's task is never small: its operations are still staged.
 bool is_small(const ClaimedTask &task);
 
 // Takes up the tasks to apply next, in queue order, and counts the attempt. Returns false when none

@@ -73,9 +73,9 @@ void apply_operations(const ClaimedTask &task, std::vector<PlannedOperation> &op
     as_role(task.writer, [&] {
         while_applying_task([&] {
             if (task.target == Target::Relationships)
-                apply_relationship_batch(operations, definitions);
+                apply_relationship_batch(operations, definitions, definitions);
             else
-                apply_resource_batch(operations);
+                apply_resource_batch(operations, definitions);
         });
     });
 }
@@ -159,6 +159,26 @@ std::vector<PlannedOperation> plan_batch(const JsonbReader &reader, const Claime
     return planned;
 }
 
+// Locks the task's row (a concurrent bulk.cancel waits for this transaction, then sees its result) and
+// reads where the task stands: nullopt when it goes on (from task.next, updated), else Cancelled (gone, ended,
+// or the extension dropped) or Paused.
+std::optional<BatchResult> lock_task(ClaimedTask &task)
+{
+    if (!extension_present())
+        return BatchResult::Cancelled;
+    SpiResult state = spi_execute_prepared(
+        installed_schema.pauses ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
+                        "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
+                      : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
+        {text_arg(task.bulk_id)});
+    if (state.count() == 0 || status_from_name(state.text(0, 1)) != Status::Pending)
+        return BatchResult::Cancelled;
+    if (state.boolean(0, 3))
+        return BatchResult::Paused;
+    task.next = state.int4(0, 2);
+    return std::nullopt;
+}
+
 // With the test delay on, a streamed load takes one staged row per batch, after the delay: tests can
 // stage rows, cancel or stop it while it runs.
 int32 stream_batch_limit(bool one_by_one)
@@ -208,18 +228,8 @@ BatchResult apply_next_batch(ClaimedTask &task, bool one_by_one)
 {
     wait_while_cancelling(task);
     return in_transaction([&] {
-        if (!extension_present())
-            return BatchResult::Cancelled;
-        SpiResult state = spi_execute_prepared(
-            installed_schema.pauses ? "SELECT status, applied_count, paused_at IS NOT NULL OR EXISTS (SELECT FROM bulk.global_pause) "
-                            "FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE"
-                          : "SELECT status, applied_count, false FROM bulk.tasks WHERE bulk_id = $1 FOR UPDATE",
-            {text_arg(task.bulk_id)});
-        if (state.count() == 0 || status_from_name(state.text(0, 1)) != Status::Pending)
-            return BatchResult::Cancelled;
-        if (state.boolean(0, 3))
-            return BatchResult::Paused;
-        task.next = state.int4(0, 2);
+        if (auto stands = lock_task(task))
+            return *stands;
         if (task.streamed)
             return apply_stream_batch(task, one_by_one);
         JsonbReader reader;
@@ -305,6 +315,17 @@ bool reload_settings_if_asked()
     return worker_enabled;
 }
 
+// The task cannot go on (e.g. a definition it uses was dropped): its remaining operations fail.
+RunResult fail_whole_task(const ClaimedTask &task, const TaskCannotContinue &reason)
+{
+    in_transaction([&] {
+        fail_task(task.bulk_id, task.next, task.operation_count, reason.what());
+        return 0;
+    });
+    publish_progress("", 0);
+    return RunResult::Finished;
+}
+
 // Applies a claimed task batch by batch until it ends, the worker is asked to stop, or it is paused.
 RunResult run_claimed_task(ClaimedTask &task)
 {
@@ -327,12 +348,7 @@ RunResult run_claimed_task(ClaimedTask &task)
         try {
             result = apply_batch_with_fallback(task);
         } catch (const TaskCannotContinue &reason) {
-            in_transaction([&] {
-                fail_task(task.bulk_id, task.next, task.operation_count, reason.what());
-                return 0;
-            });
-            publish_progress("", 0);
-            return RunResult::Finished;
+            return fail_whole_task(task, reason);
         }
         if (result == BatchResult::Cancelled) {
             publish_progress("", 0);
@@ -350,6 +366,115 @@ RunResult run_claimed_task(ClaimedTask &task)
     }
     finish_task(task);
     publish_progress("", 0);
+    return RunResult::Finished;
+}
+
+// ---- Atomic tasks (DESIGN §11): all of the task in one transaction, or nothing ----
+
+// Thrown out of an atomic task's transaction to roll all of it back: `failure` is the operation that
+// failed first (its seq and error, copied out of the transaction); without one, the task is left for later
+// (`why`: a stop, a cancel or a pause).
+struct AtomicRollback {
+    std::optional<std::pair<int32, OperationError>> failure;
+    std::string why;
+};
+
+// Applies every remaining operation of an atomic task, batch by batch, in one transaction; the first
+// failing operation rolls it all back (AtomicRollback). `one_by_one`: each operation in a subtransaction,
+// after the set-based attempt raised an error.
+BatchResult apply_atomic(ClaimedTask &task, bool one_by_one)
+{
+    return in_transaction([&] {
+        if (auto stands = lock_task(task))
+            return *stands;
+        auto definitions = catalog();
+        bool allowed = may_write(task.submitted_by);
+        ClaimedTask at = task;
+        while (at.next < task.operation_count) {
+            JsonbReader reader;
+            auto planned = plan_batch(reader, at, one_by_one ? one_by_one_batch : batch_size);
+            if (operations_to_take(at, planned.size()) < planned.size())
+                throw AtomicRollback{std::nullopt, stop_requested ? "worker stopping (SIGTERM)" : "cancel requested"};
+            check_profiles_exist(task, planned, *definitions);
+            if (!allowed)
+                forbid(planned);
+            else if (one_by_one)
+                apply_one_by_one(task, planned, *definitions);
+            else
+                apply_operations(task, planned, *definitions);
+            if (const PlannedOperation *failed = first_failure(planned))
+                throw AtomicRollback{std::make_pair(failed->seq, *failed->error), ""};
+            insert_receipts(task.bulk_id, planned);
+            at.next += static_cast<int32>(planned.size());
+            publish_progress(task.bulk_id.c_str(), at.next);
+            // A stop, or a session cancelling the task (it waits for this transaction), undoes it all.
+            if (stop_requested && at.next < task.operation_count)
+                throw AtomicRollback{std::nullopt, "worker stopping (SIGTERM)"};
+            if (cancel_requested_for(task.bulk_id.c_str()) && at.next < task.operation_count)
+                throw AtomicRollback{std::nullopt, "cancel requested"};
+        }
+        spi_execute_prepared("UPDATE bulk.tasks SET applied_count = $2 WHERE bulk_id = $1",
+                             {text_arg(task.bulk_id), int4_arg(at.next)});
+        task.next = at.next;
+        return BatchResult::Applied;
+    });
+}
+
+// Ends an atomic task whose operation `seq` failed: nothing of it was applied; that operation's receipt
+// says why, every other is CANCELLED; the task is FAILURE.
+void fail_atomic_task(const ClaimedTask &task, int32 seq, const OperationError &error)
+{
+    in_transaction([&] {
+        SpiResult ended = spi_execute("UPDATE bulk.tasks SET status = 'FAILURE', finished_at = pg_catalog.clock_timestamp(), "
+                                      "applied_count = operation_count WHERE bulk_id = $1 AND status = 'PENDING' RETURNING 1",
+                                      {text_arg(task.bulk_id)});
+        if (ended.count() == 0)
+            return 0;
+        insert_receipt_runs(task.bulk_id, atomic_failure_runs(task.operation_count, seq, error));
+        log_task(task.bulk_id, "ERROR",
+                 "failed: operation " + std::to_string(seq) + " failed (" + error_type_name(error.type) +
+                     "), so nothing of this atomic task was applied");
+        notify_task_end(task.bulk_id, Status::Failure);
+        return 0;
+    });
+}
+
+// Applies an atomic task whole, or fails it with nothing applied; a stop, pause or cancel leaves it as it was.
+RunResult run_atomic_task(ClaimedTask &task)
+{
+    publish_progress(task.bulk_id.c_str(), 0);
+    if (stop_requested || !reload_settings_if_asked()) {
+        leave_task(task, stop_requested ? "worker stopping (SIGTERM)" : "paused (pg_bulk.enabled = off)");
+        publish_progress("", 0);
+        return RunResult::Stopped;
+    }
+    wait_while_cancelling(task);
+    std::optional<AtomicRollback> rollback;
+    BatchResult result = BatchResult::Applied;
+    try {
+        try {
+            result = apply_atomic(task, false);
+        } catch (const PgError &error) {
+            ereport(LOG, (errmsg("pg_bulk: atomic task %s: applying its operations one by one: %s",
+                                 task.bulk_id.c_str(), error.data()->message)));
+            result = apply_atomic(task, true);
+        }
+    } catch (AtomicRollback &caught) {
+        rollback = std::move(caught);
+    } catch (const TaskCannotContinue &reason) {
+        return fail_whole_task(task, reason);
+    }
+    publish_progress("", 0);
+    if (rollback && rollback->failure) {
+        fail_atomic_task(task, rollback->failure->first, rollback->failure->second);
+        return RunResult::Finished;
+    }
+    if (rollback || result == BatchResult::Paused) {
+        leave_task(task, rollback ? rollback->why : "paused (bulk.pause)");
+        return RunResult::Stopped;
+    }
+    if (result == BatchResult::Applied)
+        finish_task(task);
     return RunResult::Finished;
 }
 
@@ -533,6 +658,8 @@ RunResult run_next_task()
         ~Release() { release_claims(); }
     } release;
     publish_phase(WorkerPhase::Applying);
+    if (group.front().atomic)
+        return run_atomic_task(group.front());
     if (!is_small(group.front()))
         return run_claimed_task(group.front());
     return run_group(group);
