@@ -5,14 +5,7 @@ CREATE EXTENSION pg_bulk;
 RESET client_min_messages;
 \set VERBOSITY terse
 
-CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || left(SQLERRM, 200);
-END
-$$;
+\i sql/include/error_of.sql
 -- The first error of a one-operation request, or its status when valid.
 CREATE FUNCTION pg_temp.verdict(request jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT coalesce(r -> 'receipts' -> 0 -> 'error' ->> 'type' || ': ' || (r -> 'receipts' -> 0 -> 'error' ->> 'message'),
@@ -63,7 +56,7 @@ SELECT pg_temp.verdict(pg_temp.create_op('{"name": "n", "address": {"x.y": 1}}')
 SELECT pg_temp.verdict('{"operations": [{"action": "CREATE", "create": {"type": "provider", "data": {"name": "n"}, "\"": 1}}]}');
 SELECT pg_temp.verdict('{"operations": [{"action": "CREATE", "create": {"type": "x''; DROP TABLE bulk.tasks; --", "data": {}}}]}');
 SELECT count(*) AS tasks_table_still_there FROM bulk.tasks;
-SELECT pg_temp.sqlstate_of($$SELECT pg_temp.verdict('{"operations": [{"action": "CREATE\u0000", "create": {}}]}')$$);
+SELECT pg_temp.error_of($$SELECT pg_temp.verdict('{"operations": [{"action": "CREATE\u0000", "create": {}}]}')$$);
 SELECT pg_temp.verdict('{"operations": [{"action": "créate", "créate": {}}]}');
 SELECT pg_temp.verdict(pg_temp.create_op('{"name": "\ud83d\ude00 emoji"}'));
 
@@ -75,8 +68,8 @@ SELECT pg_temp.verdict('{"operations": [{"action": "CREATE", "create": {"type": 
 SELECT pg_temp.verdict('{"operations": [{"action": "CREATE", "create": {"type": "provider", "data": {"name": "n"}, "contained": "x"}}]}');
 SELECT pg_temp.verdict('{"operations": [{"action": "CREATE", "create": {"type": "provider", "data": {"name": "n"}, "meta": 1}}]}');
 SELECT pg_temp.verdict('{"operations": [{"action": "CREATE", "create": {"type": 7, "data": {}}}]}');
-SELECT pg_temp.sqlstate_of($$SELECT bulk.validate_resources('7')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.validate_resources('null')$$);
+SELECT pg_temp.error_of($$SELECT bulk.validate_resources('7')$$);
+SELECT pg_temp.error_of($$SELECT bulk.validate_resources('null')$$);
 
 -- 100,000 operations with the limit raised: accepted, every operation stored.
 SET pg_bulk.max_operations = 100000;
@@ -97,9 +90,9 @@ RESET pg_bulk.max_operations;
 
 -- An unknown id or key is quoted by its first 64 characters, however long the argument (it goes into
 -- the message and the server log), by every function that reports one.
-SELECT f.call, pg_temp.sqlstate_of(format(f.call, repeat('x', 100000))) AS error
+SELECT f.call, pg_temp.error_of(format(f.call, repeat('x', 100000))) AS error
   FROM (VALUES ('SELECT bulk.task(%L)'), ('SELECT * FROM bulk.receipts(%L)'), ('SELECT bulk.metrics(%L)'),
                ('SELECT * FROM bulk.logs(%L)'), ('SELECT bulk.wait(%L, ''1 second'')'), ('SELECT bulk.cancel(%L)'),
                ('SELECT bulk.load_status(%L)'), ('SELECT bulk.drop_profile(%L)'),
                ('SELECT bulk.drop_relationship(%L)')) AS f(call);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.task('"quoted" \ and é')$$) AS escaped;
+SELECT pg_temp.error_of($$SELECT bulk.task('"quoted" \ and é')$$) AS escaped;

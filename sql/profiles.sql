@@ -7,8 +7,7 @@ RESET client_min_messages;
 \set VERBOSITY terse
 
 -- Runs a statement; answers 'no error' or "SQLSTATE: message".
-CREATE FUNCTION pg_temp.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN EXECUTE sql; RETURN 'no error'; EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE || ': ' || SQLERRM; END$$;
+\i sql/include/error_of.sql
 -- define_profile, answering 'defined' or "SQLSTATE: message".
 CREATE FUNCTION pg_temp.define(key text, definition text, kind text DEFAULT 'ROOT') RETURNS text LANGUAGE plpgsql AS $$
 BEGIN PERFORM bulk.define_profile(key, definition::jsonb, kind); RETURN 'defined';
@@ -129,11 +128,11 @@ SELECT key, kind, version FROM bulk.profiles ORDER BY key COLLATE "C";
 --
 -- Writes straight into bulk.profiles get the same validation.
 --
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.profiles (key, definition) VALUES ('direct', '{"properties": {"a": {"type": "text"}}}')$$);
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.profiles (key, definition) VALUES ('_direct', '{}')$$);
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.profiles (key, kind, definition) VALUES ('direct', 'OTHER', '{}')$$);
-SELECT pg_temp.sqlstate_of($$UPDATE bulk.profiles SET definition = '{"properties": {"name": {"type": "symbol", "rules": {"min": 1}}}}' WHERE key = 'provider'$$);
-SELECT pg_temp.sqlstate_of($$UPDATE bulk.profiles SET definition = definition - 'contained' || '{"contained": {"h": {"types": ["provider"], "cardinality": "0:1"}}}' WHERE key = 'provider'$$);
+SELECT pg_temp.error_of($$INSERT INTO bulk.profiles (key, definition) VALUES ('direct', '{"properties": {"a": {"type": "text"}}}')$$);
+SELECT pg_temp.error_of($$INSERT INTO bulk.profiles (key, definition) VALUES ('_direct', '{}')$$);
+SELECT pg_temp.error_of($$INSERT INTO bulk.profiles (key, kind, definition) VALUES ('direct', 'OTHER', '{}')$$);
+SELECT pg_temp.error_of($$UPDATE bulk.profiles SET definition = '{"properties": {"name": {"type": "symbol", "rules": {"min": 1}}}}' WHERE key = 'provider'$$);
+SELECT pg_temp.error_of($$UPDATE bulk.profiles SET definition = definition - 'contained' || '{"contained": {"h": {"types": ["provider"], "cardinality": "0:1"}}}' WHERE key = 'provider'$$);
 -- A valid direct insert: version and created_at are set by the table, whatever the writer says.
 INSERT INTO bulk.profiles (key, kind, definition, version, created_at) VALUES ('direct', 'CONTAINED', '{}', 42, '2000-01-01');
 SELECT key, kind, version, created_at > '2000-01-01' AS created_now FROM bulk.profiles WHERE key = 'direct';
@@ -147,29 +146,29 @@ UPDATE bulk.profiles SET version = 1, created_at = '2000-01-01' WHERE key = 'pro
 SELECT key, version, created_at = :'provider_created' AS created_kept, updated_at > created_at AS updated_later
   FROM bulk.profiles WHERE key = 'provider';
 -- Renaming is refused.
-SELECT pg_temp.sqlstate_of($$UPDATE bulk.profiles SET key = 'supplier' WHERE key = 'provider'$$);
+SELECT pg_temp.error_of($$UPDATE bulk.profiles SET key = 'supplier' WHERE key = 'provider'$$);
 
 --
 -- Dropping and kind changes are refused while something uses the profile.
 --
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('nosuch')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('hours')$$);
-SELECT pg_temp.sqlstate_of($$DELETE FROM bulk.profiles WHERE key = 'hours'$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.define_profile('hours', '{}', 'ROOT')$$);
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('nosuch')$$);
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('hours')$$);
+SELECT pg_temp.error_of($$DELETE FROM bulk.profiles WHERE key = 'hours'$$);
+SELECT pg_temp.error_of($$SELECT bulk.define_profile('hours', '{}', 'ROOT')$$);
 -- define_profile's kind defaults to ROOT: redefining a CONTAINED profile must repeat its kind.
-SELECT pg_temp.sqlstate_of($$SELECT bulk.define_profile('hours', '{"properties": {"day": {"type": "symbol"}}}')$$);
+SELECT pg_temp.error_of($$SELECT bulk.define_profile('hours', '{"properties": {"day": {"type": "symbol"}}}')$$);
 SELECT pg_temp.define('hours', '{"properties": {"day": {"type": "symbol"}}}', 'CONTAINED');
 -- Resources of a type exist (a row written directly, as the worker would).
 INSERT INTO bulk.resources (type, id, data) VALUES ('provider', 'p1', '{"name": "x"}');
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('provider')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.define_profile('provider', '{}', 'CONTAINED')$$);
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('provider')$$);
+SELECT pg_temp.error_of($$SELECT bulk.define_profile('provider', '{}', 'CONTAINED')$$);
 DELETE FROM bulk.resources;
 -- Once unused, a profile changes kind and drops: the container first, then what it contained.
 SELECT pg_temp.define('direct', '{}', 'ROOT');
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('provider')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('hours')$$);
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('provider')$$);
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('hours')$$);
 -- A profile that contains itself does not block its own drop.
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('tree')$$);
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('tree')$$);
 SELECT key, kind, version FROM bulk.profiles ORDER BY key COLLATE "C";
 
 --

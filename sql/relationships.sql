@@ -10,14 +10,7 @@
 \set VERBOSITY terse
 
 -- Runs a statement; answers 'no error' or "SQLSTATE: message".
-CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/error_of.sql
 
 -- define_relationship, answering 'defined' or "SQLSTATE: message".
 CREATE FUNCTION pg_temp.define(key text, definition text) RETURNS text LANGUAGE plpgsql AS $$
@@ -140,29 +133,29 @@ SELECT label, pg_temp.define('r', d) AS result FROM (VALUES
   ('definition not an object',  '[]'),
   ('definition is JSON null',   'null')
 ) t(label, d);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.define_relationship('r', NULL)$$) AS sql_null_definition;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.define_relationship(NULL, '{}')$$) AS sql_null_key;
+SELECT pg_temp.error_of($$SELECT bulk.define_relationship('r', NULL)$$) AS sql_null_definition;
+SELECT pg_temp.error_of($$SELECT bulk.define_relationship(NULL, '{}')$$) AS sql_null_key;
 -- Only the valid one was stored; a refused replacement leaves the stored definition as it was.
 SELECT pg_temp.define('r', '{"from": {"profileKey": "provider"}, "to": {"profileKey": "hours"}, "cardinality": "1:1"}');
 SELECT key, version, definition FROM bulk.relationship_definitions WHERE key = 'r';
 
 -- Direct writes to bulk.relationship_definitions go through the same trigger.
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationship_definitions (key, definition)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationship_definitions (key, definition)
     VALUES ('direct', '{"from": {"profileKey": "provider"}, "to": {"profileKey": "office"}, "cardinality": "1:1",
                         "properties": {"a": {"type": "text"}}}')$$) AS direct_insert_bad_type;
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationship_definitions (key, definition)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationship_definitions (key, definition)
     VALUES ('direct', '{"from": {"profileKey": "patient"}, "to": {"profileKey": "hours"}, "cardinality": "1:1"}')$$)
     AS direct_insert_contained;
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationship_definitions (key, definition)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationship_definitions (key, definition)
     VALUES ('bad key', '{"from": {"profileKey": "provider"}, "to": {"profileKey": "office"}, "cardinality": "1:1"}')$$)
     AS direct_insert_bad_key;
 INSERT INTO bulk.relationship_definitions (key, definition, version, created_at, updated_at)
 VALUES ('direct', '{"from": {"profileKey": "patient"}, "to": {"profileKey": "office"}, "cardinality": "N:N"}',
         42, '2000-01-01', '2000-01-01');
 SELECT key, version, created_at > '2000-01-01' AS created_now FROM bulk.relationship_definitions WHERE key = 'direct';
-SELECT pg_temp.sqlstate_of($$UPDATE bulk.relationship_definitions
+SELECT pg_temp.error_of($$UPDATE bulk.relationship_definitions
     SET definition = jsonb_set(definition, '{cardinality}', '"M:N"') WHERE key = 'direct'$$) AS direct_update_bad;
-SELECT pg_temp.sqlstate_of($$UPDATE bulk.relationship_definitions SET key = 'renamed' WHERE key = 'direct'$$)
+SELECT pg_temp.error_of($$UPDATE bulk.relationship_definitions SET key = 'renamed' WHERE key = 'direct'$$)
     AS direct_rename;
 UPDATE bulk.relationship_definitions SET definition = jsonb_set(definition, '{cardinality}', '"1:N"')
  WHERE key = 'direct';
@@ -171,16 +164,16 @@ SELECT key, version, definition ->> 'cardinality' AS cardinality FROM bulk.relat
 -------------------------------------------------------------------------------------------------
 -- Dependencies: profiles used by a definition cannot be dropped or become CONTAINED; drop_relationship.
 -------------------------------------------------------------------------------------------------
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('patient')$$) AS drop_from_profile;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('office')$$) AS drop_to_profile;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.define_profile('patient', '{}', 'CONTAINED')$$) AS patient_to_contained;
-SELECT pg_temp.sqlstate_of($$DELETE FROM bulk.profiles WHERE key = 'patient'$$) AS delete_patient_row;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_relationship('nothing')$$) AS drop_unknown;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_relationship('direct')$$) AS drop_direct;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_relationship('direct')$$) AS drop_direct_again;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_relationship('r')$$) AS drop_r;
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('patient')$$) AS drop_from_profile;
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('office')$$) AS drop_to_profile;
+SELECT pg_temp.error_of($$SELECT bulk.define_profile('patient', '{}', 'CONTAINED')$$) AS patient_to_contained;
+SELECT pg_temp.error_of($$DELETE FROM bulk.profiles WHERE key = 'patient'$$) AS delete_patient_row;
+SELECT pg_temp.error_of($$SELECT bulk.drop_relationship('nothing')$$) AS drop_unknown;
+SELECT pg_temp.error_of($$SELECT bulk.drop_relationship('direct')$$) AS drop_direct;
+SELECT pg_temp.error_of($$SELECT bulk.drop_relationship('direct')$$) AS drop_direct_again;
+SELECT pg_temp.error_of($$SELECT bulk.drop_relationship('r')$$) AS drop_r;
 -- Once no definition uses it, the profile can be dropped.
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('patient')$$) AS drop_patient_now;
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('patient')$$) AS drop_patient_now;
 SELECT key FROM bulk.relationship_definitions ORDER BY key COLLATE "C";
 
 -------------------------------------------------------------------------------------------------
@@ -295,11 +288,11 @@ SELECT count(*) - :tasks_before AS tasks_queued FROM bulk.tasks;
 -- validate_relationships of a valid request; request-level errors are SQL errors.
 SELECT bulk.validate_relationships('{"operations": [
   {"action": "DELETE", "delete": {"type": "worksAt", "id": "w1"}}]}') AS valid;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_relationships(NULL)$$) AS null_request;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_relationships('{"operations": []}')$$) AS no_operations;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.validate_relationships('{"operations": [], "x": 1}')$$) AS extra_key;
+SELECT pg_temp.error_of($$SELECT bulk.submit_relationships(NULL)$$) AS null_request;
+SELECT pg_temp.error_of($$SELECT bulk.submit_relationships('{"operations": []}')$$) AS no_operations;
+SELECT pg_temp.error_of($$SELECT bulk.validate_relationships('{"operations": [], "x": 1}')$$) AS extra_key;
 SET pg_bulk.max_operations = 2;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_relationships('{"operations": [
+SELECT pg_temp.error_of($$SELECT bulk.submit_relationships('{"operations": [
   {"action": "DELETE", "delete": {"type": "worksAt", "id": "w1"}},
   {"action": "DELETE", "delete": {"type": "worksAt", "id": "w2"}},
   {"action": "DELETE", "delete": {"type": "worksAt", "id": "w3"}}]}')$$) AS too_many;
@@ -502,10 +495,10 @@ SELECT target, status, operation_count, applied_count, attempts, started_at IS N
 --
 SELECT * FROM pg_temp.stored WHERE 'provider p3' IN ("from", "to") OR "to" = 'office o5';
 -- The definition and the profiles are in use now.
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_relationship('knows')$$) AS drop_knows;
-SELECT pg_temp.sqlstate_of($$DELETE FROM bulk.relationship_definitions WHERE key = 'worksAt'$$) AS delete_definition_row;
-SELECT pg_temp.sqlstate_of($$TRUNCATE bulk.relationship_definitions$$) AS truncate_definitions;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('provider')$$) AS drop_provider;
+SELECT pg_temp.error_of($$SELECT bulk.drop_relationship('knows')$$) AS drop_knows;
+SELECT pg_temp.error_of($$DELETE FROM bulk.relationship_definitions WHERE key = 'worksAt'$$) AS delete_definition_row;
+SELECT pg_temp.error_of($$TRUNCATE bulk.relationship_definitions$$) AS truncate_definitions;
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('provider')$$) AS drop_provider;
 -- A resource UPSERT keeps the resource's relationships; DELETE p3 takes its relationships (from and
 -- to) with it; DELETE then CREATE of o5 in one task leaves the new o5 without w8.
 SELECT bulk.submit_resources('{"operations": [
@@ -538,20 +531,20 @@ SELECT type, masked_id AS id, "from", "to", cardinality, data
 -------------------------------------------------------------------------------------------------
 -- The database enforces the same rules for direct writes (unique indexes, foreign keys).
 -------------------------------------------------------------------------------------------------
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('manages', 'd1', 'provider', 'p4', 'office', 'o3', '1:1')$$) AS one_to_one_from;
 -- A writer claiming another cardinality gets the definition's (the trigger sets it): still 1:1.
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('manages', 'd2', 'provider', 'p4', 'office', 'o3', 'N:N')$$) AS claimed_n_to_n_still_one_to_one;
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('manages', 'd1', 'provider', 'p5', 'office', 'o1', '1:1')$$) AS one_to_one_to;
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('worksAt', 'd1', 'provider', 'p4', 'office', 'o1', '1:N')$$) AS one_to_n_to;
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('knows', 'd1', 'provider', 'p1', 'provider', 'p2', 'N:N')$$) AS pair;
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('knows', 'k1', 'provider', 'p5', 'provider', 'p5', 'N:N')$$) AS same_id;
-SELECT pg_temp.sqlstate_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
+SELECT pg_temp.error_of($$INSERT INTO bulk.relationships (type, id, from_type, from_id, to_type, to_id, cardinality)
     VALUES ('knows', 'd1', 'provider', 'p9', 'provider', 'p1', 'N:N')$$) AS missing_endpoint;
 
 -------------------------------------------------------------------------------------------------
@@ -563,8 +556,8 @@ SELECT bulk.submit_relationships(jsonb_build_object('operations', (
            FROM bulk.relationships WHERE type = 'manages'))) ->> 'bulkId' AS cleanup \gset
 SELECT bulk.wait(:'cleanup') ->> 'status' AS status;
 SELECT seq, type, id, status FROM bulk.receipts(:'cleanup');
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_relationship('manages')$$) AS drop_manages;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.drop_profile('office')$$) AS drop_office;  -- worksAt still uses it
+SELECT pg_temp.error_of($$SELECT bulk.drop_relationship('manages')$$) AS drop_manages;
+SELECT pg_temp.error_of($$SELECT bulk.drop_profile('office')$$) AS drop_office;  -- worksAt still uses it
 
 -- A changed cardinality applies to relationships written afterwards: worksAt relaxed to N:N lets a
 -- second provider work at o1; the relationships written before keep their 1:N.

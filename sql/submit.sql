@@ -5,14 +5,7 @@ CREATE EXTENSION pg_bulk;
 RESET client_min_messages;
 \set VERBOSITY terse
 
-CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/error_of.sql
 
 SELECT bulk.define_profile('provider', '{
   "properties": {
@@ -110,36 +103,36 @@ SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"t
                              'nightly-2026-11-25') ->> 'bulkId' <> :'first_id' AS other_role_gets_new_task;
 RESET ROLE;
 SELECT count(*) AS tasks_with_key FROM bulk.tasks WHERE idempotency_key = 'nightly-2026-11-25';
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "i1"}}]}', '')$$);
-SELECT pg_temp.sqlstate_of(format($$SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "i1"}}]}', %L)$$, repeat('k', 201)));
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "i1"}}]}', '')$$);
+SELECT pg_temp.error_of(format($$SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "i1"}}]}', %L)$$, repeat('k', 201)));
 
 -- Request-level errors are SQL errors: 22023 for the shape, 54000 for the limits.
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('[]')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('"operations"')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('{}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('{"operations": {}}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('{"operations": []}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('{"operations": [], "extra": 1}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.validate_resources('{"operations": null}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources(NULL)$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('[]')$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('"operations"')$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('{}')$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('{"operations": {}}')$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('{"operations": []}')$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('{"operations": [], "extra": 1}')$$);
+SELECT pg_temp.error_of($$SELECT bulk.validate_resources('{"operations": null}')$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources(NULL)$$);
 SELECT bulk.validate_resources(NULL);
 SET pg_bulk.max_operations = 2;
-SELECT pg_temp.sqlstate_of($$SELECT bulk.submit_resources('{"operations": [1, 2, 3]}')$$);
+SELECT pg_temp.error_of($$SELECT bulk.submit_resources('{"operations": [1, 2, 3]}')$$);
 SELECT bulk.submit_resources('{"operations": [1, 2]}') -> 'receipts' -> 0 -> 'error';
 RESET pg_bulk.max_operations;
 SET pg_bulk.max_request_bytes = '1kB';
-SELECT pg_temp.sqlstate_of(format($$SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "%s"}}]}')$$, repeat('a', 1100)));
+SELECT pg_temp.error_of(format($$SELECT bulk.submit_resources('{"operations": [{"action": "DELETE", "delete": {"type": "provider", "id": "%s"}}]}')$$, repeat('a', 1100)));
 RESET pg_bulk.max_request_bytes;
 SHOW pg_bulk.max_operations;
 SHOW pg_bulk.max_request_bytes;
 -- Only a superuser may raise the limits.
 SET ROLE bulk_test_other;
-SELECT pg_temp.sqlstate_of($$SET pg_bulk.max_operations = 1000000$$);
+SELECT pg_temp.error_of($$SET pg_bulk.max_operations = 1000000$$);
 RESET ROLE;
 
 -- Unknown bulk ids: P0002.
-SELECT pg_temp.sqlstate_of($$SELECT bulk.task('bk_nope')$$);
-SELECT pg_temp.sqlstate_of($$SELECT * FROM bulk.receipts('bk_nope')$$);
+SELECT pg_temp.error_of($$SELECT bulk.task('bk_nope')$$);
+SELECT pg_temp.error_of($$SELECT * FROM bulk.receipts('bk_nope')$$);
 
 DROP OWNED BY bulk_test_other;
 DROP ROLE bulk_test_other;

@@ -7,14 +7,7 @@
 \i sql/include/worker_on_fresh_extension.sql
 \set VERBOSITY terse
 
-CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/error_of.sql
 
 -- A task document without its (random) bulk id, completedAt shown as whether it is there, and a
 -- generated resource id shown as <generated>.
@@ -188,7 +181,7 @@ BEGIN;
 SELECT bulk.submit_resources('{"operations": [
   {"action": "UPSERT", "upsert": {"type": "provider", "id": "w2", "data": {"name": "rolled back"}}}]}') ->> 'bulkId' AS rolled_back \gset
 ROLLBACK;
-SELECT pg_temp.sqlstate_of(format('SELECT bulk.task(%L)', :'rolled_back')) ~ '^P0002' AS rolled_back_unknown,
+SELECT pg_temp.error_of(format('SELECT bulk.task(%L)', :'rolled_back')) ~ '^P0002' AS rolled_back_unknown,
        NOT EXISTS (SELECT FROM bulk.resources WHERE id = 'w2') AS nothing_applied;
 
 -------------------------------------------------------------------------------------------------
@@ -324,10 +317,10 @@ SELECT bulk.cancel(:'mixed') = bulk.task(:'mixed') AS cancel_answers_the_task,
        (SELECT count(*) FROM bulk.logs(:'mixed')) AS log_lines_after_cancel;
 
 -- Unknown bulk ids: P0002 from every function that takes one (wait raises at once).
-SELECT f AS function, pg_temp.sqlstate_of(format('SELECT bulk.%s(%L)', f, 'bk_NoSuchTask')) AS result
+SELECT f AS function, pg_temp.error_of(format('SELECT bulk.%s(%L)', f, 'bk_NoSuchTask')) AS result
   FROM unnest(ARRAY['task', 'receipts', 'cancel', 'metrics', 'logs', 'wait']) AS f;
 SELECT clock_timestamp() AS wait_began \gset
-SELECT pg_temp.sqlstate_of($$SELECT bulk.wait('bk_NoSuchTask', '10 seconds')$$) AS wait_unknown;
+SELECT pg_temp.error_of($$SELECT bulk.wait('bk_NoSuchTask', '10 seconds')$$) AS wait_unknown;
 SELECT clock_timestamp() - :'wait_began'::timestamptz < interval '5 seconds' AS raised_at_once;
 
 -------------------------------------------------------------------------------------------------
