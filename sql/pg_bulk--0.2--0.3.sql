@@ -225,3 +225,6 @@ BEGIN
             THEN pg_catalog.round((succeeded OPERATOR(pg_catalog.+) failed) OPERATOR(pg_catalog./) run_seconds, 1) END);
 END
 $$;
+
+-- bulk.receipts reads receipts in C (the walker bulk.task uses): the SQL reading of them is gone.
+DROP FUNCTION bulk._receipt_rows(text, text);

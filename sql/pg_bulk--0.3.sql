@@ -390,33 +390,6 @@ BEGIN
 END
 $$;
 
--- One row per operation, in order: the final receipt when there is one, else PENDING (or
--- CANCELLED for a cancelled task); `error` is the receipt's whole error object.
-CREATE FUNCTION bulk._receipt_rows(bulk_id text, task_status text)
-RETURNS TABLE (seq integer, action text, type text, id text, status text, error jsonb, completed_at timestamptz)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT o.seq,
-           o.action,
-           o.payload ->> 'type',
-           coalesce(o.payload ->> 'id',
-                    CASE WHEN o.action OPERATOR(pg_catalog.=) 'CREATE' THEN bulk._generated_id($1, o.seq) END),
-           coalesce(r.status, CASE WHEN $2 OPERATOR(pg_catalog.=) 'CANCELLED' THEN 'CANCELLED' ELSE 'PENDING' END),
-           r.error,
-           r.completed_at
-      FROM (SELECT (c.first_operation OPERATOR(pg_catalog.+) e.position::integer OPERATOR(pg_catalog.-) 1) AS seq,
-                   e.op ->> 'action' AS action,
-                   e.op -> pg_catalog.lower(e.op ->> 'action') AS payload
-              FROM bulk.task_operations c,
-                   LATERAL pg_catalog.jsonb_array_elements(c.operations) WITH ORDINALITY AS e(op, position)
-             WHERE c.bulk_id OPERATOR(pg_catalog.=) $1) AS o
-      LEFT JOIN (SELECT g.seq, r.status, r.error, r.completed_at
-                   FROM bulk.operation_results r,
-                        LATERAL pg_catalog.generate_series(r.seq, r.last_seq) AS g(seq)
-                  WHERE r.bulk_id OPERATOR(pg_catalog.=) $1) AS r
-             ON r.seq OPERATOR(pg_catalog.=) o.seq
-     ORDER BY o.seq
-$$;
-
 -- The document of bulk.task, {"bulkId", "status", "receipts"?}, built in C while streaming the
 -- task's chunks; reads as the caller (row level security applies).
 CREATE FUNCTION bulk._task_document(bulk_id text, task_status text, with_receipts boolean) RETURNS jsonb
@@ -921,7 +894,6 @@ GRANT EXECUTE ON FUNCTION
     bulk.retry(text, text[]),
     bulk.wait(text, interval), bulk.load(regclass, text, jsonb), bulk.load_status(text), bulk._task_of(text),
     bulk._cancel_visible_task(text), bulk._raise_unknown_task(text), bulk._quote_excerpt(text),
-    bulk._receipt_rows(text, text),
     bulk._task_document(text, text, boolean), bulk._generated_id(text, integer),
     bulk._tasks_ended(), bulk._wait_for_task_end(bigint, double precision),
     bulk._written_by_this_transaction(xid), bulk._refuse_hopeless_wait(text, xid), bulk._waiting_tasks()
