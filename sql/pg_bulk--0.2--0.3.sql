@@ -228,3 +228,12 @@ $$;
 
 -- bulk.receipts reads receipts in C (the walker bulk.task uses): the SQL reading of them is gone.
 DROP FUNCTION bulk._receipt_rows(text, text);
+
+-- The worker's PATCH statement (one UPDATE per batch of PATCHes): per row, whether it is written (its
+-- condition holds and the merged record is valid), then the merged data (0), contained (1) and meta (2).
+-- They serve only that statement and refuse to run outside it.
+CREATE FUNCTION bulk._patch_row(operation integer, version integer, data jsonb, contained jsonb, meta jsonb)
+    RETURNS boolean AS 'MODULE_PATHNAME', 'bulk_patch_row' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION bulk._patched(operation integer, part integer) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_patched' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION bulk._patch_row(integer, integer, jsonb, jsonb, jsonb), bulk._patched(integer, integer) FROM PUBLIC;

@@ -734,6 +734,14 @@ CREATE VIEW bulk.workers AS
            w.paused OR EXISTS (SELECT FROM bulk.global_pause) AS paused
       FROM bulk._worker_status() w;
 
+-- The worker's PATCH statement (one UPDATE per batch of PATCHes): per row, whether it is written (its
+-- condition holds and the merged record is valid), then the merged data (0), contained (1) and meta (2).
+-- They serve only that statement and refuse to run outside it.
+CREATE FUNCTION bulk._patch_row(operation integer, version integer, data jsonb, contained jsonb, meta jsonb)
+    RETURNS boolean AS 'MODULE_PATHNAME', 'bulk_patch_row' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION bulk._patched(operation integer, part integer) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'bulk_patched' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
 CREATE FUNCTION bulk._worker_preloaded() RETURNS boolean
     AS 'MODULE_PATHNAME', 'bulk_worker_preloaded' LANGUAGE C VOLATILE;
 

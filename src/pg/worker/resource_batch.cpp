@@ -14,6 +14,7 @@
 #include "pg/bridge/sql_arrays.hpp"
 #include "pg/bridge/subtransaction.hpp"
 #include "pg/store/schema_version.hpp"
+#include "pg/worker/patch_update.hpp"
 
 namespace pg_bulk::pg {
 
@@ -387,6 +388,10 @@ void apply_resource_batch(std::vector<PlannedOperation> &operations, const Catal
     // touches their keys (and the database has versions, 0.3).
     if (keys_are_distinct(operations) || (installed_schema.versions && keys_are_unique(operations))) {
         apply_independent(operations);
+        return;
+    }
+    if (patches_alone(operations)) {
+        apply_patches(operations, definitions);
         return;
     }
     bool patches = holds_patch(operations);
