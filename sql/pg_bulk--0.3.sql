@@ -561,8 +561,6 @@ BEGIN
 END
 $$;
 
--- Polls with short, growing pauses; each poll is a new statement, so (in READ COMMITTED) it sees
--- the worker's commits.
 -- bulk.wait's sleep: woken by every committed task end (the worker's, or a cancel), so a waiting
 -- session sees its task end at once; the timeout is a fallback.
 CREATE FUNCTION bulk._tasks_ended() RETURNS bigint
