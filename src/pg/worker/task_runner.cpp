@@ -268,8 +268,10 @@ BatchResult apply_batch_with_fallback(ClaimedTask &task)
         // failing one fails.
         if (task.streamed)
             rewind_stream_batch();
-        ereport(LOG, (errmsg("pg_bulk: task %s: applying operations one by one from %d: %s", task.bulk_id.c_str(),
-                             task.next, error.data()->message)));
+        pg_call([&] {
+            ereport(LOG, (errmsg("pg_bulk: task %s: applying operations one by one from %d: %s",
+                                 task.bulk_id.c_str(), task.next, error.data()->message)));
+        });
         return apply_next_batch(task, true);
     }
 }
@@ -455,8 +457,10 @@ RunResult run_atomic_task(ClaimedTask &task)
         try {
             result = apply_atomic(task, false);
         } catch (const PgError &error) {
-            ereport(LOG, (errmsg("pg_bulk: atomic task %s: applying its operations one by one: %s",
-                                 task.bulk_id.c_str(), error.data()->message)));
+            pg_call([&] {
+                ereport(LOG, (errmsg("pg_bulk: atomic task %s: applying its operations one by one: %s",
+                                     task.bulk_id.c_str(), error.data()->message)));
+            });
             result = apply_atomic(task, true);
         }
     } catch (AtomicRollback &caught) {
