@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/json_builder.hpp"
 #include "core/json_view.hpp"
 
 namespace pg_bulk {
@@ -18,22 +19,6 @@ constexpr size_t max_patch_depth = 64;
 // The levels of objects nested in `value` (an object holding no object: 1; not an object: 0),
 // counted up to limit + 1.
 size_t object_depth(const JsonNode &value, size_t limit = max_patch_depth);
-
-// Writes one JSON document: the merge's output. Implementations: jsonb in the server
-// (pg/bridge/jsonb_builder.hpp), nlohmann::json in the unit tests and the fuzzer.
-class JsonBuilder {
-public:
-    virtual ~JsonBuilder() = default;
-    virtual void begin_object() = 0;
-    virtual void key(std::string_view key) = 0;
-    virtual void end_object() = 0;
-    // A whole value (object, array or scalar) copied as it is, from a node of the builder's kind of
-    // document.
-    virtual void copy(const JsonNode &value) = 0;
-    // The document written since the previous finish(); the node lives as long as the builder's
-    // documents do.
-    virtual JsonNode finish() = 0;
-};
 
 // Writes the result of merging `patch` into `target` (absent: no target) to `out`.
 void merge_patch(const std::optional<JsonNode> &target, const JsonNode &patch, JsonBuilder &out);

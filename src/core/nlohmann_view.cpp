@@ -82,18 +82,32 @@ std::optional<JsonNode> NlohmannReader::find(const JsonNode &node, std::string_v
     return this->node(*it);
 }
 
+// A value at the current place: the root, the next element of the open array, or the member of the
+// open object named by the last key.
 void NlohmannBuilder::put(json value)
 {
     if (open_.empty())
         current_ = std::move(value);
+    else if (open_.back()->is_array())
+        open_.back()->push_back(std::move(value));
     else
         (*open_.back())[key_] = std::move(value);
 }
 
+void NlohmannBuilder::open(json container)
+{
+    put(std::move(container));
+    if (open_.empty())
+        open_.push_back(&current_);
+    else if (open_.back()->is_array())
+        open_.push_back(&open_.back()->back());
+    else
+        open_.push_back(&(*open_.back())[key_]);
+}
+
 void NlohmannBuilder::begin_object()
 {
-    put(json::object());
-    open_.push_back(open_.empty() ? &current_ : &(*open_.back())[key_]);
+    open(json::object());
 }
 
 void NlohmannBuilder::key(std::string_view key)
@@ -106,6 +120,36 @@ void NlohmannBuilder::end_object()
     open_.pop_back();
 }
 
+void NlohmannBuilder::begin_array()
+{
+    open(json::array());
+}
+
+void NlohmannBuilder::end_array()
+{
+    open_.pop_back();
+}
+
+void NlohmannBuilder::string(std::string_view value)
+{
+    put(json(std::string(value)));
+}
+
+void NlohmannBuilder::integer(int64_t value)
+{
+    put(json(value));
+}
+
+void NlohmannBuilder::boolean(bool value)
+{
+    put(json(value));
+}
+
+void NlohmannBuilder::null()
+{
+    put(json());
+}
+
 void NlohmannBuilder::copy(const JsonNode &value)
 {
     put(target(value));
@@ -116,6 +160,11 @@ JsonNode NlohmannBuilder::finish()
     documents_.push_back(std::move(current_));
     current_ = json();
     return reader_.node(documents_.back());
+}
+
+const json &NlohmannBuilder::document(const JsonNode &node)
+{
+    return target(node);
 }
 
 } // namespace pg_bulk

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_view.hpp"
-#include "core/merge_patch.hpp"
+#include "core/json_builder.hpp"
 
 namespace pg_bulk {
 
@@ -29,22 +29,32 @@ public:
     std::optional<JsonNode> find(const JsonNode &node, std::string_view key) const override;
 };
 
-// Builds nlohmann::json documents (merged records in the unit tests and the fuzzer); copies nodes of
-// NlohmannReader's kind. Finished documents live as long as the builder.
+// Builds nlohmann::json documents (merged records, answers and receipts in the unit tests and the
+// fuzzers); copies nodes of NlohmannReader's kind. Finished documents live as long as the builder.
 class NlohmannBuilder final : public JsonBuilder {
 public:
     void begin_object() override;
     void key(std::string_view key) override;
     void end_object() override;
+    void begin_array() override;
+    void end_array() override;
+    void string(std::string_view value) override;
+    void integer(int64_t value) override;
+    void boolean(bool value) override;
+    void null() override;
     void copy(const JsonNode &value) override;
     JsonNode finish() override;
 
+    // The document a node of finish() stands for.
+    static const nlohmann::json &document(const JsonNode &node);
+
 private:
     void put(nlohmann::json value);
+    void open(nlohmann::json container);
     NlohmannReader reader_;
     std::deque<nlohmann::json> documents_;
     nlohmann::json current_;
-    std::vector<nlohmann::json *> open_;  // the objects being written, innermost last
+    std::vector<nlohmann::json *> open_;  // the containers being written, innermost last
     std::string key_;
 };
 

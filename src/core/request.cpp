@@ -2,6 +2,7 @@
 #include "core/request.hpp"
 
 #include "core/json_text.hpp"
+#include "core/receipt.hpp"
 
 namespace pg_bulk {
 
@@ -64,76 +65,51 @@ std::vector<RejectedOperation> validate_operations(const JsonNode &operations,
     return rejected;
 }
 
-void append_error_json(std::string &out, const OperationError &error)
+void write_rejected(JsonBuilder &out, const JsonNode &operations, const std::vector<RejectedOperation> &rejected)
 {
-    out += "{\"code\": " + std::to_string(error_type_code(error.type)) + ", \"type\": \"";
-    out += error_type_name(error.type);
-    out += "\", \"message\": ";
-    append_json_string(out, error.message);
-    if (!error.sqlstate.empty()) {
-        out += ", \"details\": [{\"sqlstate\": ";
-        append_json_string(out, error.sqlstate);
-        out += "}]";
-    }
-    out += '}';
-}
-
-// One receipt of a rejected request: what the operation was, and its status.
-static void append_rejected_receipt(std::string &out, const JsonNode &operation, const OperationError *error)
-{
-    OperationSummary summary = summarize_operation(operation);
-    out += '{';
-    if (summary.action) {
-        out += "\"action\": \"";
-        out += action_name(*summary.action);
-        out += "\", ";
-    }
-    if (summary.type) {
-        out += "\"type\": ";
-        append_json_string(out, utf8_prefix(*summary.type, 200));
-        out += ", ";
-    }
-    if (summary.id) {
-        out += "\"id\": ";
-        append_json_string(out, utf8_prefix(*summary.id, 200));
-        out += ", ";
-    }
-    if (error) {
-        out += "\"status\": \"FAILURE\", \"error\": ";
-        append_error_json(out, *error);
-    } else {
-        out += "\"status\": \"CANCELLED\"";
-    }
-    out += '}';
-}
-
-std::string rejected_document(const JsonNode &operations, const std::vector<RejectedOperation> &rejected)
-{
-    std::string out = "{\"status\": \"REJECTED\", \"receipts\": [";
+    out.begin_object();
+    out.member("status", "REJECTED");
+    out.key("receipts");
+    out.begin_array();
     auto next = rejected.begin();
     for (size_t i = 0; i < operations.size(); ++i) {
-        if (i)
-            out += ", ";
-        const OperationError *error = nullptr;
+        // What the operation was, as far as it can be told, and no more of its text than a name needs.
+        OperationSummary summary = summarize_operation(operations.element(i));
+        Receipt receipt;
+        receipt.action = summary.action;
+        if (summary.type)
+            receipt.type = utf8_prefix(*summary.type, 200);
+        if (summary.id)
+            receipt.id = utf8_prefix(*summary.id, 200);
+        receipt.status = Status::Cancelled;
         if (next != rejected.end() && next->index == i) {
-            error = &next->error;
+            receipt.status = Status::Failure;
+            receipt.error = &next->error;
             ++next;
         }
-        append_rejected_receipt(out, operations.element(i), error);
+        write_receipt(out, receipt);
     }
-    return out + "]}";
+    out.end_array();
+    out.end_object();
 }
 
-std::string accepted_document(std::string_view bulk_id, bool replayed)
+void write_accepted(JsonBuilder &out, std::string_view bulk_id, bool replayed)
 {
-    std::string out = "{\"status\": \"ACCEPTED\", \"bulkId\": ";
-    append_json_string(out, bulk_id);
-    return out + (replayed ? ", \"replayed\": true}" : "}");
+    out.begin_object();
+    out.member("status", "ACCEPTED");
+    out.member("bulkId", bulk_id);
+    if (replayed) {
+        out.key("replayed");
+        out.boolean(true);
+    }
+    out.end_object();
 }
 
-std::string valid_document()
+void write_valid(JsonBuilder &out)
 {
-    return "{\"status\": \"VALID\"}";
+    out.begin_object();
+    out.member("status", "VALID");
+    out.end_object();
 }
 
 } // namespace pg_bulk

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/json_builder.hpp"
 #include "core/json_view.hpp"
 #include "core/operation.hpp"
 
@@ -33,14 +34,12 @@ std::vector<RejectedOperation> validate_operations(const JsonNode &operations,
                                                    const std::function<void()> &every_1024);
 
 // {"status": "REJECTED", "receipts": [...]}: FAILURE with its error for each rejected operation,
-// CANCELLED for the others. `rejected` is in index order.
-std::string rejected_document(const JsonNode &operations, const std::vector<RejectedOperation> &rejected);
+// CANCELLED for the others (core/receipt). `rejected` is in index order.
+void write_rejected(JsonBuilder &out, const JsonNode &operations, const std::vector<RejectedOperation> &rejected);
 // {"status": "ACCEPTED", "bulkId": ...}, with "replayed": true when an earlier submit with the same
 // idempotency key queued the task and this one queued nothing.
-std::string accepted_document(std::string_view bulk_id, bool replayed = false);
-std::string valid_document();
-
-// {"code": 400, "type": "INVALID_VALUE", "message": "..."}
-void append_error_json(std::string &out, const OperationError &error);
+void write_accepted(JsonBuilder &out, std::string_view bulk_id, bool replayed = false);
+// {"status": "VALID"}
+void write_valid(JsonBuilder &out);
 
 } // namespace pg_bulk

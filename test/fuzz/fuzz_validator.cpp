@@ -290,25 +290,20 @@ void validate_with(const JsonNode &request, const OperationValidator &validator)
         previous = rejected[i].index;
         check_message("receipt message is not valid UTF-8", rejected[i].error.message);
     }
-    if (rejected.empty()) {
-        trace(valid_document());
+    if (rejected.empty())
         return;
-    }
-    std::string document = rejected_document(operations, rejected);
-    json parsed;
-    try {
-        parsed = json::parse(document);
-    } catch (const json::exception &) {
-        broken_promise("rejected_document is not valid JSON", document);
-    }
+    NlohmannBuilder builder;
+    write_rejected(builder, operations, rejected);
+    const json &parsed = NlohmannBuilder::document(builder.finish());
+    std::string document = parsed.dump();
     if (!parsed.is_object() || parsed.value("status", "") != "REJECTED" || !parsed["receipts"].is_array() ||
         parsed["receipts"].size() != operations.size())
-        broken_promise("rejected_document has the wrong shape", document);
+        broken_promise("the REJECTED document has the wrong shape", document);
     size_t failures = 0;
     for (const json &receipt : parsed["receipts"])
         failures += receipt.value("status", "") == "FAILURE";
     if (failures != rejected.size())
-        broken_promise("rejected_document's FAILURE receipts do not match the rejected operations", document);
+        broken_promise("the REJECTED document's FAILURE receipts do not match the rejected operations", document);
     trace(document.size() > 3000 ? document.substr(0, 3000) + "..." : document);
 }
 

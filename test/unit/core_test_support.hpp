@@ -203,4 +203,12 @@ inline std::string repeat(std::string_view text, size_t count)
     return out;
 }
 
+// The document `write(JsonBuilder &)` writes, as nlohmann::json.
+template <typename Write> json written(Write &&write)
+{
+    NlohmannBuilder builder;
+    write(static_cast<JsonBuilder &>(builder));
+    return NlohmannBuilder::document(builder.finish());
+}
+
 } // namespace pg_bulk::test

@@ -15,6 +15,7 @@
 #include "core/errors.hpp"
 #include "core/nlohmann_view.hpp"
 #include "core/operation.hpp"
+#include "core/receipt.hpp"
 #include "core_test_support.hpp"
 
 namespace pg_bulk {
@@ -23,6 +24,7 @@ namespace {
 using test::InMemoryProfiles;
 using test::json;
 using test::repeat;
+using test::written;
 
 class RequestTest : public ::testing::Test {
 protected:
@@ -64,8 +66,7 @@ protected:
     json rejected(const json &operations) const
     {
         NlohmannReader reader;
-        std::string text = rejected_document(reader.node(operations), validate(operations));
-        return json::parse(text);
+        return written([&](JsonBuilder &out) { write_rejected(out, reader.node(operations), validate(operations)); });
     }
 
     InMemoryProfiles profiles;
@@ -305,18 +306,10 @@ TEST_F(RequestTest, RejectedDocumentOfTheSubmitExample)
 
 TEST_F(RequestTest, RejectedDocumentOfTheDocExample)
 {
-    // expected/doc_examples.out prints jsonb's key order; the core writes action, type, id, status, error.
     json operations = json::parse(R"([
       {"action": "CREATE", "create": {"type": "provider", "id": "p1", "data": {"name": "Ann"}}},
       {"action": "CREATE", "create": {"type": "provider", "id": "p2", "data": {"name": "Bob", "practiceNumber": "12"}}}])");
-    NlohmannReader reader;
-    std::string text = rejected_document(reader.node(operations), validate(operations));
-    EXPECT_EQ(text,
-              R"({"status": "REJECTED", "receipts": [)"
-              R"({"action": "CREATE", "type": "provider", "id": "p1", "status": "CANCELLED"}, )"
-              R"({"action": "CREATE", "type": "provider", "id": "p2", "status": "FAILURE", "error": {"code": 400, )"
-              R"("type": "INVALID_VALUE", "message": "operation 1: create.data.practiceNumber: expected integer, got string"}}]})");
-    EXPECT_EQ(json::parse(text),
+    EXPECT_EQ(rejected(operations),
               json::parse(R"({"status": "REJECTED", "receipts": [{"id": "p1", "type": "provider", "action": "CREATE", )"
                           R"("status": "CANCELLED"}, {"id": "p2", "type": "provider", "error": {"code": 400, "type": )"
                           R"("INVALID_VALUE", "message": "operation 1: create.data.practiceNumber: expected integer, got )"
@@ -404,13 +397,14 @@ TEST_F(RequestTest, RejectedDocumentShapes)
                                        {"action": "DELETE", "delete": {"type": "provider", "id": "b"}}])");
     NlohmannReader reader;
     // No rejection: every receipt CANCELLED (the server never writes this, but the document stays valid).
-    EXPECT_EQ(rejected_document(reader.node(operations), {}),
-              R"({"status": "REJECTED", "receipts": [{"action": "DELETE", "type": "provider", "id": "a", "status": "CANCELLED"}, )"
-              R"({"action": "DELETE", "type": "provider", "id": "b", "status": "CANCELLED"}]})");
+    EXPECT_EQ(written([&](JsonBuilder &out) { write_rejected(out, reader.node(operations), {}); }),
+              json::parse(R"({"status": "REJECTED", "receipts": [{"action": "DELETE", "type": "provider", "id": "a", )"
+                          R"("status": "CANCELLED"}, {"action": "DELETE", "type": "provider", "id": "b", )"
+                          R"("status": "CANCELLED"}]})"));
     // Errors from elsewhere carry their SQLSTATE in details.
     std::vector<RejectedOperation> rejections = {
         {1, OperationError{ErrorType::Internal, "operation 1: boom", "XX000"}}};
-    json document = json::parse(rejected_document(reader.node(operations), rejections));
+    json document = written([&](JsonBuilder &out) { write_rejected(out, reader.node(operations), rejections); });
     EXPECT_EQ(document["receipts"][0]["status"], "CANCELLED");
     EXPECT_EQ(document["receipts"][1]["error"],
               json::parse(R"({"code": 500, "type": "INTERNAL", "message": "operation 1: boom", "details": [{"sqlstate": "XX000"}]})"));
@@ -440,19 +434,19 @@ TEST_F(RequestTest, RejectedDocumentOf5000Operations)
 
 TEST(Documents, AcceptedAndValid)
 {
-    EXPECT_EQ(accepted_document("bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh"),
-              R"({"status": "ACCEPTED", "bulkId": "bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh"})");
-    EXPECT_EQ(accepted_document(""), R"({"status": "ACCEPTED", "bulkId": ""})");
-    EXPECT_EQ(accepted_document("bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh", true),
-              R"({"status": "ACCEPTED", "bulkId": "bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh", "replayed": true})");
-    std::string hostile = accepted_document("a\"b\\\n");
-    EXPECT_EQ(hostile, R"({"status": "ACCEPTED", "bulkId": "a\"b\\\n"})");
-    EXPECT_EQ(json::parse(hostile)["bulkId"], "a\"b\\\n");
-    EXPECT_EQ(valid_document(), R"({"status": "VALID"})");
-    EXPECT_EQ(json::parse(valid_document()), json({{"status", "VALID"}}));
+    auto accepted = [](std::string_view bulk_id, bool replayed = false) {
+        return written([&](JsonBuilder &out) { write_accepted(out, bulk_id, replayed); });
+    };
+    EXPECT_EQ(accepted("bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh"),
+              json::parse(R"({"status": "ACCEPTED", "bulkId": "bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh"})"));
+    EXPECT_EQ(accepted(""), json::parse(R"({"status": "ACCEPTED", "bulkId": ""})"));
+    EXPECT_EQ(accepted("bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh", true),
+              json::parse(R"({"status": "ACCEPTED", "bulkId": "bk_2xKqQ4ThRvvZbXbLgKNNoXLxKGh", "replayed": true})"));
+    EXPECT_EQ(accepted("a\"b\\\n")["bulkId"], "a\"b\\\n");
+    EXPECT_EQ(written([](JsonBuilder &out) { write_valid(out); }), json({{"status", "VALID"}}));
 }
 
-TEST(Documents, AppendErrorJsonForEveryType)
+TEST(Documents, ErrorObjectForEveryType)
 {
     const std::vector<std::tuple<ErrorType, int, std::string>> types = {
         {ErrorType::InvalidRequest, 400, "INVALID_REQUEST"},
@@ -471,9 +465,8 @@ TEST(Documents, AppendErrorJsonForEveryType)
         EXPECT_EQ(error_type_code(type), code) << name;
         EXPECT_EQ(error_type_name(type), name);
         EXPECT_EQ(error_type_from_name(name), type);
-        std::string out;
-        append_error_json(out, OperationError{type, "m"});
-        EXPECT_EQ(out, "{\"code\": " + std::to_string(code) + ", \"type\": \"" + name + "\", \"message\": \"m\"}");
+        EXPECT_EQ(written([&](JsonBuilder &out) { write_error(out, OperationError{type, "m"}); }),
+                  json({{"code", code}, {"type", name}, {"message", "m"}}));
     }
 }
 
@@ -485,24 +478,49 @@ TEST(Documents, UnknownErrorTypeNames)
     EXPECT_EQ(error_type_from_name("INTERNAL "), std::nullopt);
 }
 
-TEST(Documents, AppendErrorJson)
+TEST(Documents, ErrorObject)
 {
-    std::string out = "prefix ";
-    append_error_json(out, OperationError{ErrorType::AlreadyExists, "record with id 'p1' already exists"});
-    EXPECT_EQ(out, R"(prefix {"code": 409, "type": "ALREADY_EXISTS", "message": "record with id 'p1' already exists"})");
-
-    out.clear();
-    append_error_json(out, OperationError{ErrorType::Internal, "duplicate key value violates unique constraint \"x\"", "23505"});
-    EXPECT_EQ(out, R"({"code": 500, "type": "INTERNAL", "message": "duplicate key value violates unique constraint \"x\"", )"
-                   R"("details": [{"sqlstate": "23505"}]})");
-    EXPECT_EQ(json::parse(out)["details"][0]["sqlstate"], "23505");
-
+    auto error_object = [](const OperationError &error) {
+        return written([&](JsonBuilder &out) { write_error(out, error); });
+    };
+    EXPECT_EQ(error_object(OperationError{ErrorType::AlreadyExists, "record with id 'p1' already exists"}),
+              json::parse(R"({"code": 409, "type": "ALREADY_EXISTS", "message": "record with id 'p1' already exists"})"));
+    EXPECT_EQ(error_object(OperationError{ErrorType::Internal, "duplicate key value violates unique constraint \"x\"",
+                                          "23505"}),
+              json::parse(R"({"code": 500, "type": "INTERNAL", "message": "duplicate key value violates unique )"
+                          R"(constraint \"x\"", "details": [{"sqlstate": "23505"}]})"));
     const std::string message = "line\nbreak \"quoted\" back\\slash \x01 \xC3\xA9";
-    out.clear();
-    append_error_json(out, OperationError{ErrorType::NotFound, message});
-    EXPECT_EQ(out, "{\"code\": 404, \"type\": \"NOT_FOUND\", \"message\": \"line\\nbreak \\\"quoted\\\" back\\\\slash "
-                   "\\u0001 \xC3\xA9\"}");
-    EXPECT_EQ(json::parse(out)["message"], message);
+    EXPECT_EQ(error_object(OperationError{ErrorType::NotFound, message})["message"], message);
+}
+
+TEST(Documents, ReceiptMembersPresentWhenKnown)
+{
+    auto receipt_object = [](const Receipt &receipt) {
+        return written([&](JsonBuilder &out) { write_receipt(out, receipt); });
+    };
+    Receipt pending;
+    pending.action = Action::Create;
+    pending.type = "provider";
+    pending.id = "p1";
+    EXPECT_EQ(receipt_object(pending),
+              json::parse(R"({"action": "CREATE", "type": "provider", "id": "p1", "status": "PENDING"})"));
+    Receipt done = pending;
+    done.status = Status::Success;
+    done.completed_at = "2026-12-07T10:00:00+00:00";
+    done.version = 3;
+    EXPECT_EQ(receipt_object(done), json::parse(R"({"action": "CREATE", "type": "provider", "id": "p1", )"
+                                                R"("status": "SUCCESS", "completedAt": "2026-12-07T10:00:00+00:00", )"
+                                                R"("version": 3})"));
+    // A stored error is copied as it was stored (an older version's shape included).
+    json stored = json::parse(R"({"code": 404, "type": "NOT_FOUND", "message": "old", "extra": [1]})");
+    NlohmannReader reader;
+    Receipt failed;
+    failed.status = Status::Failure;
+    failed.stored_error = reader.node(stored);
+    EXPECT_EQ(receipt_object(failed), json({{"status", "FAILURE"}, {"error", stored}}));
+    OperationError error{ErrorType::Forbidden, "no"};
+    failed.error = &error;  // an error decided now wins over a stored one
+    EXPECT_EQ(receipt_object(failed)["error"], json::parse(R"({"code": 403, "type": "FORBIDDEN", "message": "no"})"));
 }
 
 //

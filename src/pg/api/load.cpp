@@ -14,7 +14,7 @@
 #include "pg/store/staged_rows.hpp"
 #include "pg/store/target_validator.hpp"
 #include "pg/bridge/identity.hpp"
-#include "pg/bridge/jsonb_view.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
@@ -170,30 +170,28 @@ LoadOptions read_options(const Jsonb *options)
     return read;
 }
 
-// A load that found nothing staged has no id: it is not kept (a scheduled load that runs every minute
-// would otherwise add a row each time).
-std::string report(const LoadState &load)
+// The answer of a queued load. A load that found nothing staged has no id: it is not kept (a
+// scheduled load that runs every minute would otherwise add a row each time).
+void write_report(JsonBuilder &out, const LoadState &load)
 {
-    std::string out = "{";
-    if (load.report.records > 0) {
-        out += "\"loadId\": ";
-        append_json_string(out, load.load_id);
-        out += ", ";
-    }
-    out += "\"target\": \"" + std::string(target_name(load.target)) + "\"";
-    out += ", \"records\": " + std::to_string(load.report.records) +
-           ", \"submitted\": " + std::to_string(load.submitted);
-    out += ", \"failureCount\": " + std::to_string(load.report.failure_count) +
-           ", \"failures\": " + load.report.failures + "]";
-    out += ", \"warningCount\": " + std::to_string(load.report.warning_count) +
-           ", \"warnings\": " + load.report.warnings + "]";
-    out += ", \"bulkIds\": [";
-    for (size_t i = 0; i < load.bulk_ids.size(); ++i) {
-        if (i)
-            out += ", ";
-        append_json_string(out, load.bulk_ids[i]);
-    }
-    return out + "]}";
+    out.begin_object();
+    if (load.report.records > 0)
+        out.member("loadId", load.load_id);
+    out.member("target", target_name(load.target));
+    out.integer_member("records", load.report.records);
+    out.integer_member("submitted", load.submitted);
+    out.integer_member("failureCount", load.report.failure_count);
+    out.key("failures");
+    write_reported_rows(out, load.report.failures);
+    out.integer_member("warningCount", load.report.warning_count);
+    out.key("warnings");
+    write_reported_rows(out, load.report.warnings);
+    out.key("bulkIds");
+    out.begin_array();
+    for (const std::string &id : load.bulk_ids)
+        out.string(id);
+    out.end_array();
+    out.end_object();
 }
 
 // The caller may read and delete the staging table (42501 otherwise). DELETE first: without it nothing
@@ -226,28 +224,36 @@ void lock_staging_table(Oid source, const std::string &source_name, Oid owner)
 // Records a streamed load and its task, which a worker takes up once this transaction commits. A
 // table with nothing staged records nothing (as a queued load that finds nothing): a job scheduled
 // every minute leaves no load, and no task, for the runs that found nothing.
-std::string start_streamed_load(LoadState &load, Oid source, const std::string &source_name)
+void start_streamed_load(JsonBuilder &answer, LoadState &load, Oid source, const std::string &source_name)
 {
     std::string staged = "SELECT EXISTS (SELECT FROM " + source_name + ")";
-    if (!spi_execute(staged.c_str(), {}).boolean(0, 1))
-        return "{\"mode\": \"stream\", \"status\": \"SUCCESS\", \"target\": \"" +
-               std::string(target_name(load.target)) + "\", \"records\": 0, \"bulkIds\": []}";
-    as_role(load.owner, [&] {
-        std::string bulk_id = *insert_task(load.target, load.submitter, std::nullopt, 0);
-        record_streamed_load(load.load_id, bulk_id, source, source_name, load.target, load.submitter);
-        log_task(bulk_id, "INFO", "accepted: streamed load " + load.load_id + " of " + source_name);
-        load.bulk_ids.push_back(bulk_id);
-    });
-    wake_worker_at_commit();
-    std::string out = "{\"loadId\": ";
-    append_json_string(out, load.load_id);
-    out += ", \"mode\": \"stream\", \"status\": \"PENDING\", \"target\": \"" + std::string(target_name(load.target)) +
-           "\", \"bulkIds\": [";
-    append_json_string(out, load.bulk_ids.front());
-    return out + "]}";
+    bool found = spi_execute(staged.c_str(), {}).boolean(0, 1);
+    if (found) {
+        as_role(load.owner, [&] {
+            std::string bulk_id = *insert_task(load.target, load.submitter, std::nullopt, 0);
+            record_streamed_load(load.load_id, bulk_id, source, source_name, load.target, load.submitter);
+            log_task(bulk_id, "INFO", "accepted: streamed load " + load.load_id + " of " + source_name);
+            load.bulk_ids.push_back(bulk_id);
+        });
+        wake_worker_at_commit();
+    }
+    answer.begin_object();
+    if (found)
+        answer.member("loadId", load.load_id);
+    answer.member("mode", "stream");
+    answer.member("status", found ? "PENDING" : "SUCCESS");
+    answer.member("target", target_name(load.target));
+    if (!found)
+        answer.integer_member("records", 0);
+    answer.key("bulkIds");
+    answer.begin_array();
+    for (const std::string &id : load.bulk_ids)
+        answer.string(id);
+    answer.end_array();
+    answer.end_object();
 }
 
-std::string run_load(Oid source, const std::string &target_text, const Jsonb *options)
+void run_load(JsonBuilder &answer, Oid source, const std::string &target_text, const Jsonb *options)
 {
     std::optional<Target> target = target_from_name(target_text);
     if (!target)
@@ -264,7 +270,8 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
                            "Run ALTER EXTENSION pg_bulk UPDATE.");
         check_staging_privileges(source, true);
         lock_staging_table(source, source_name, load.owner);
-        return start_streamed_load(load, source, source_name);
+        start_streamed_load(answer, load, source, source_name);
+        return;
     }
 
     TargetValidator validator(*target);
@@ -319,16 +326,16 @@ std::string run_load(Oid source, const std::string &target_text, const Jsonb *op
                     "failure_count = $4::pg_catalog.int8, warning_count = $5::pg_catalog.int8, "
                     "failures = $6::pg_catalog.jsonb, warnings = $7::pg_catalog.jsonb, bulk_ids = $8 "
                     "WHERE load_id = $1",
-                    {text_arg(load.load_id), text_arg(std::to_string(load.report.records)),
-                     text_arg(std::to_string(load.submitted)), text_arg(std::to_string(load.report.failure_count)),
-                     text_arg(std::to_string(load.report.warning_count)), text_arg(load.report.failures + "]"),
-                     text_arg(load.report.warnings + "]"), ids.argument()});
+                    {text_arg(load.load_id), int8_arg(load.report.records), int8_arg(load.submitted),
+                     int8_arg(load.report.failure_count), int8_arg(load.report.warning_count),
+                     reported_rows_arg(load.report.failures), reported_rows_arg(load.report.warnings),
+                     ids.argument()});
         if (load.report.records == 0)
             spi_execute("DELETE FROM bulk.loads WHERE load_id = $1", {text_arg(load.load_id)});
     });
     if (!load.bulk_ids.empty())
         wake_worker_at_commit();
-    return report(load);
+    write_report(answer, load);
 }
 
 } // namespace
@@ -347,9 +354,10 @@ Datum bulk_load(PG_FUNCTION_ARGS)
     text *target = PG_GETARG_TEXT_PP(1);
     Jsonb *options = PG_GETARG_JSONB_P(2);
     return sql_entry([&] {
+        JsonbBuilder answer;
         spi_connect();
-        std::string document = run_load(source, std::string(VARDATA_ANY(target), VARSIZE_ANY_EXHDR(target)), options);
+        run_load(answer, source, std::string(VARDATA_ANY(target), VARSIZE_ANY_EXHDR(target)), options);
         spi_finish();
-        return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(document.c_str())); });
+        return PointerGetDatum(answer.finish_jsonb());
     });
 }

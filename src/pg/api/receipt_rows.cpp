@@ -155,12 +155,12 @@ void put_row(ReturnSetInfo *result, const ReceiptsRequest &request, Datum bulk_i
     std::optional<int32> code = error_code(error);
     pg_call([&] {
         values[c++] = Int32GetDatum(receipt.seq);
-        values[c++] = text_datum(receipt.action);
-        set_optional_text(values[c], nulls[c], receipt.type);
+        values[c++] = text_datum(receipt.receipt.action ? action_name(*receipt.receipt.action) : "");
+        set_optional_text(values[c], nulls[c], receipt.receipt.type);
         ++c;
-        set_optional_text(values[c], nulls[c], receipt.id);
+        set_optional_text(values[c], nulls[c], receipt.receipt.id);
         ++c;
-        values[c++] = text_datum(receipt.status);
+        values[c++] = text_datum(status_name(receipt.receipt.status));
         nulls[c] = !code;
         values[c++] = code ? Int32GetDatum(*code) : 0;
         set_optional_text(values[c], nulls[c], string_member(error, "type"));
@@ -171,8 +171,8 @@ void put_row(ReturnSetInfo *result, const ReceiptsRequest &request, Datum bulk_i
         values[c++] = run ? run->completed_at : 0;
         // The version column is last, and absent from the functions of a database still at 0.2.
         if (c < result->setDesc->natts) {
-            nulls[c] = receipt.version == 0;
-            values[c++] = Int32GetDatum(receipt.version);
+            nulls[c] = receipt.receipt.version == 0;
+            values[c++] = Int32GetDatum(receipt.receipt.version);
         }
         tuplestore_putvalues(result->setResult, result->setDesc, values, nulls);
     });

@@ -11,7 +11,7 @@
 #include "core/json_text.hpp"
 #include "pg/api/submit.hpp"
 #include "pg/bridge/identity.hpp"
-#include "pg/bridge/jsonb_view.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
@@ -110,18 +110,23 @@ std::optional<std::string> earlier_retry(const std::string &bulk_id, const std::
     return rows.count() ? std::optional<std::string>(rows.text(0, 1)) : std::nullopt;
 }
 
-std::string retry_document(const std::string &bulk_id, const std::string &original, bool replayed, int64 operations)
+void write_retry_answer(JsonBuilder &out, const std::string &bulk_id, const std::string &original, bool replayed,
+                        std::optional<int64> operations)
 {
-    std::string out = "{\"status\": \"ACCEPTED\", \"bulkId\": ";
-    append_json_string(out, bulk_id);
-    out += ", \"retryOf\": ";
-    append_json_string(out, original);
-    if (operations >= 0)
-        out += ", \"operations\": " + std::to_string(operations);
-    return out + (replayed ? ", \"replayed\": true}" : "}");
+    out.begin_object();
+    out.member("status", "ACCEPTED");
+    out.member("bulkId", bulk_id);
+    out.member("retryOf", original);
+    if (operations)
+        out.integer_member("operations", *operations);
+    if (replayed) {
+        out.key("replayed");
+        out.boolean(true);
+    }
+    out.end_object();
 }
 
-std::string retry(const std::string &bulk_id, const std::optional<std::vector<std::string>> &kinds)
+void retry(JsonbBuilder &answer, const std::string &bulk_id, const std::optional<std::vector<std::string>> &kinds)
 {
     Original original = visible_task(bulk_id);
     // A retry is recorded as the original submitter's: only a superuser may queue one for a superuser.
@@ -134,13 +139,12 @@ std::string retry(const std::string &bulk_id, const std::optional<std::vector<st
                        "bulk task " + quote_excerpt(bulk_id) + " has not ended: retry it once it has",
                        "Wait for it with bulk.wait, or cancel it with bulk.cancel.");
     std::string filter = filter_key(kinds);
-    std::string answer;
     as_role(extension_owner(), [&] {
         // One retry per task and filter: concurrent retries wait for each other on this lock.
         spi_execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pg_bulk retry ' || $1 || ' ' || $2))",
                     {text_arg(bulk_id), text_arg(filter)});
         if (auto earlier = earlier_retry(bulk_id, filter)) {
-            answer = retry_document(*earlier, bulk_id, true, -1);
+            write_retry_answer(answer, *earlier, bulk_id, true, std::nullopt);
             return;
         }
         SpiResult request = retried_request(original, kinds);
@@ -150,18 +154,18 @@ std::string retry(const std::string &bulk_id, const std::optional<std::vector<st
                            "bulk task " + quote_excerpt(bulk_id) + " has no " +
                                (kinds ? "operation ending " + filter : std::string("FAILURE or CANCELLED operation")) +
                                " to retry");
-        SubmitAnswer submitted =
-            validate_and_queue(request.jsonb(0, 1), true, original.target, std::nullopt, original.submitted_by);
-        if (!submitted.bulk_id) {  // REJECTED: the profiles changed since the original was accepted
-            answer = submitted.document;
+        JsonbBuilder submit_answer;
+        std::optional<std::string> queued = validate_and_queue(submit_answer, request.jsonb(0, 1), true,
+                                                               original.target, std::nullopt, original.submitted_by);
+        if (!queued) {  // REJECTED: the profiles changed since the original was accepted
+            answer = std::move(submit_answer);
             return;
         }
         spi_execute("UPDATE bulk.tasks SET retry_of = $2, retry_filter = $3 WHERE bulk_id = $1",
-                    {text_arg(*submitted.bulk_id), text_arg(bulk_id), text_arg(filter)});
-        log_task(*submitted.bulk_id, "INFO", "retry of " + bulk_id + " (" + filter + ")");
-        answer = retry_document(*submitted.bulk_id, bulk_id, false, count);
+                    {text_arg(*queued), text_arg(bulk_id), text_arg(filter)});
+        log_task(*queued, "INFO", "retry of " + bulk_id + " (" + filter + ")");
+        write_retry_answer(answer, *queued, bulk_id, false, count);
     });
-    return answer;
 }
 
 } // namespace
@@ -185,9 +189,10 @@ Datum bulk_retry(PG_FUNCTION_ARGS)
         std::optional<std::vector<std::string>> kinds;
         if (requested)
             kinds = read_filter(requested);
+        JsonbBuilder answer;
         spi_connect();
-        std::string document = retry(bulk_id, kinds);
+        retry(answer, bulk_id, kinds);
         spi_finish();
-        return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(document.c_str())); });
+        return PointerGetDatum(answer.finish_jsonb());
     });
 }

@@ -8,7 +8,7 @@
 #include "pg/api/submit.hpp"
 #include "pg/store/target_validator.hpp"
 #include "pg/bridge/identity.hpp"
-#include "pg/bridge/jsonb_view.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/settings.hpp"
@@ -97,26 +97,31 @@ HeldBy queue_task(const JsonbReader &reader, const JsonNode &operations, Target 
 
 } // namespace
 
-SubmitAnswer validate_and_queue(const Jsonb *request, bool queue, Target target, const std::optional<std::string> &key,
-                                Oid submitter)
+std::optional<std::string> validate_and_queue(JsonBuilder &answer, const Jsonb *request, bool queue, Target target,
+                                              const std::optional<std::string> &key, Oid submitter)
 {
     JsonbReader reader;
     JsonNode operations = request_operations(reader.root(request), static_cast<size_t>(max_operations));
     bool atomic = request_is_atomic(reader.root(request), static_cast<size_t>(max_atomic_operations));
     TargetValidator validator(target);
     auto rejected = validate_operations(operations, validator.get(), check_for_interrupts);
-    if (!rejected.empty())
-        return {rejected_document(operations, rejected), std::nullopt};
-    if (!queue)
-        return {valid_document(), std::nullopt};
+    if (!rejected.empty()) {
+        write_rejected(answer, operations, rejected);
+        return std::nullopt;
+    }
+    if (!queue) {
+        write_valid(answer);
+        return std::nullopt;
+    }
     HeldBy task = queue_task(reader, operations, target, atomic, key, submitter);
-    return {accepted_document(task.bulk_id, task.replayed), task.bulk_id};
+    write_accepted(answer, task.bulk_id, task.replayed);
+    return task.bulk_id;
 }
 
 namespace {
 
-// The answer document (JSON text) of a submit or dry run. Runs SPI-connected.
-std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
+// Writes the answer of a submit or dry run. Runs SPI-connected.
+void answer(JsonBuilder &out, FunctionCallInfo fcinfo, Mode mode, Target target)
 {
     if (PG_ARGISNULL(0))
         throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "bulk request must be a JSON object, got SQL NULL");
@@ -124,19 +129,22 @@ std::string answer(FunctionCallInfo fcinfo, Mode mode, Target target)
     check_request_size(raw);
     std::optional<std::string> key = mode == Mode::Queue ? read_idempotency_key(fcinfo) : std::nullopt;
     if (key) {
-        if (auto earlier = task_with_key(*key, GetUserId()))
-            return accepted_document(*earlier, true);
+        if (auto earlier = task_with_key(*key, GetUserId())) {
+            write_accepted(out, *earlier, true);
+            return;
+        }
     }
     const Jsonb *document = pg_call([&] { return DatumGetJsonbP(raw); });
-    return validate_and_queue(document, mode == Mode::Queue, target, key, GetUserId()).document;
+    validate_and_queue(out, document, mode == Mode::Queue, target, key, GetUserId());
 }
 
 Datum run(FunctionCallInfo fcinfo, Mode mode, Target target)
 {
+    JsonbBuilder out;
     spi_connect();
-    std::string document = answer(fcinfo, mode, target);
+    answer(out, fcinfo, mode, target);
     spi_finish();
-    return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(document.c_str())); });
+    return PointerGetDatum(out.finish_jsonb());  // in the caller's memory context
 }
 
 } // namespace

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "pg/bridge/jsonb_view.hpp"
-#include "pg/bridge/jsonb_writer.hpp"
+#include "core/receipt.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/store/receipt_walk.hpp"
@@ -20,33 +20,27 @@ namespace pg_bulk::pg {
 
 namespace {
 
-// Appends every receipt of the task to `out`; reads with SPI (connected by the caller).
-void write_receipts(JsonbArrayWriter &out, std::string_view bulk_id, std::string_view task_status)
+// Writes every receipt of the task as an array; reads with SPI (connected by the caller).
+void write_receipts(JsonBuilder &out, std::string_view bulk_id, std::string_view task_status)
 {
     // The operations of a run share its completion time: rendered once per run.
     int32 rendered_run = -1;
     std::string completed_at;
-    walk_receipts(bulk_id, task_status, ReceiptSelection{}, [&](const OperationReceipt &receipt) {
-        std::vector<JsonbMember> members{{"action", receipt.action, std::nullopt},
-                                         {"type", receipt.type.value_or(""), std::nullopt},
-                                         {"status", receipt.status, std::nullopt}};
-        if (receipt.id)
-            members.push_back({"id", *receipt.id, std::nullopt});
-        if (const ReceiptRun *run = receipt.run) {
+    out.begin_array();
+    walk_receipts(bulk_id, task_status, ReceiptSelection{}, [&](const OperationReceipt &operation) {
+        Receipt receipt = operation.receipt;
+        if (const ReceiptRun *run = operation.run) {
             if (rendered_run != run->seq) {
                 completed_at = pg_call(
                     [&] { return JsonEncodeDateTime(nullptr, run->completed_at, TIMESTAMPTZOID, nullptr); });
                 rendered_run = run->seq;
             }
-            members.push_back({"completedAt", completed_at, std::nullopt});
-            if (receipt.version)
-                members.push_back({"version", {}, std::nullopt, receipt.version});
-            if (run->error)
-                members.push_back({"error", {}, run->error});
+            receipt.completed_at = completed_at;
         }
-        out.add_object(std::move(members));
+        write_receipt(out, receipt);
         return true;
     });
+    out.end_array();
 }
 
 } // namespace
@@ -67,18 +61,17 @@ Datum bulk_task_document(PG_FUNCTION_ARGS)
     return sql_entry([&] {
         std::string_view bulk_id(VARDATA_ANY(bulk_id_text), VARSIZE_ANY_EXHDR(bulk_id_text));
         std::string_view status(VARDATA_ANY(status_text), VARSIZE_ANY_EXHDR(status_text));
-        std::vector<JsonbMember> members{{"bulkId", bulk_id, std::nullopt}, {"status", status, std::nullopt}};
-        if (!with_receipts)
-            return PointerGetDatum(jsonb_object(std::move(members)));
-        JsonbArrayWriter receipts;
-        spi_connect();
-        write_receipts(receipts, bulk_id, status);
-        spi_finish();
-        Jsonb *array = receipts.finish();  // in the caller's memory context, like the document
-        JsonbReader reader;
-        members.push_back({"receipts", {}, reader.root(array)});
-        Jsonb *document = jsonb_object(std::move(members));
-        pg_call([&] { pfree(array); });
-        return PointerGetDatum(document);
+        JsonbBuilder document;
+        document.begin_object();
+        document.member("bulkId", bulk_id);
+        document.member("status", status);
+        if (with_receipts) {
+            document.key("receipts");
+            spi_connect();
+            write_receipts(document, bulk_id, status);
+            spi_finish();
+        }
+        document.end_object();
+        return PointerGetDatum(document.finish_jsonb());  // in the caller's memory context
     });
 }

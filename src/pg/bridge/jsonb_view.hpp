@@ -36,14 +36,4 @@ inline JEntry child_entry(uint32 type, uint32 index, uint32 start, uint32 end)
     return type | ((index % JB_OFFSET_STRIDE) == 0 ? (end | JENTRY_HAS_OFF) : (end - start));
 }
 
-// A jsonb array of object or array nodes (from JsonbReaders), built by copying their binary form:
-// no re-encoding.
-Jsonb *jsonb_array(const std::vector<JsonNode> &elements);
-// A jsonb array holding elements [begin, end) of the array node `array`.
-Jsonb *jsonb_array_slice(const JsonbReader &reader, const JsonNode &array, size_t begin, size_t end);
-
-// A standalone jsonb holding a copy of one object or array node (its binary form is position
-// independent, so this is a header plus a memcpy).
-Jsonb *jsonb_copy(const JsonNode &container);
-
 } // namespace pg_bulk::pg

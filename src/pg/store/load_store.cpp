@@ -1,6 +1,7 @@
 // SQL reads and writes of bulk.loads for streamed loads.
 #include "pg/store/load_store.hpp"
 
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/spi.hpp"
 
 namespace pg_bulk::pg {
@@ -50,10 +51,15 @@ std::optional<StreamedLoad> read_streamed_load(const std::string &bulk_id)
     return load;
 }
 
+SpiArg reported_rows_arg(const std::vector<ReportedRow> &rows)
+{
+    return jsonb_arg(jsonb_of([&](JsonBuilder &out) { write_reported_rows(out, rows); }));
+}
+
 void add_streamed_batch(const std::string &load_id, const LoadReport &report, int64 submitted)
 {
     // The lists are rewritten only when the batch adds to them (they hold the first 1000 entries).
-    if (report.failures.size() == 1 && report.warnings.size() == 1) {
+    if (report.failures.empty() && report.warnings.empty()) {
         spi_execute_prepared("UPDATE bulk.loads SET records = $2, submitted = submitted OPERATOR(pg_catalog.+) $3, "
                              "failure_count = $4, warning_count = $5 WHERE load_id = $1",
                              {text_arg(load_id), int8_arg(report.records), int8_arg(submitted),
@@ -65,8 +71,8 @@ void add_streamed_batch(const std::string &load_id, const LoadReport &report, in
                          "failures = failures OPERATOR(pg_catalog.||) $6::pg_catalog.jsonb, "
                          "warnings = warnings OPERATOR(pg_catalog.||) $7::pg_catalog.jsonb WHERE load_id = $1",
                          {text_arg(load_id), int8_arg(report.records), int8_arg(submitted), int8_arg(report.failure_count),
-                          int8_arg(report.warning_count), text_arg(report.failures + "]"),
-                          text_arg(report.warnings + "]")});
+                          int8_arg(report.warning_count), reported_rows_arg(report.failures),
+                          reported_rows_arg(report.warnings)});
 }
 
 } // namespace pg_bulk::pg

@@ -8,6 +8,7 @@
 
 #include "core/task_status.hpp"
 #include "pg/bridge/postgres.hpp"
+#include "pg/bridge/spi.hpp"
 #include "pg/store/staged_batch.hpp"
 
 namespace pg_bulk::pg {
@@ -29,6 +30,9 @@ struct StreamedLoad {
 
 // The load whose task is `bulk_id` (nullopt: not a streamed load's task, or a database before 0.3).
 std::optional<StreamedLoad> read_streamed_load(const std::string &bulk_id);
+
+// A report's list of failures or warnings as a jsonb query parameter.
+SpiArg reported_rows_arg(const std::vector<ReportedRow> &rows);
 
 // Adds a batch to the load's counts: `report` holds the new totals and the batch's new list entries.
 void add_streamed_batch(const std::string &load_id, const LoadReport &report, int64 submitted);

@@ -209,12 +209,16 @@ void walk(RunReader &runs, ChunkReader &chunks, std::string_view bulk_id, std::s
         if (!node)
             return false;
         OperationSummary operation = summarize_operation(*node);
-        int32 version = run && run->version_count ? version_in_run(run->versions, run->version_count, run->seq, seq) : 0;
-        OperationReceipt receipt{seq,          operation.action ? action_name(*operation.action) : "",
-                                 operation.type, operation.id, status, run, version};
+        OperationReceipt receipt{seq, Receipt{operation.action, operation.type, operation.id}, run};
+        receipt.receipt.status = status_from_name(status).value_or(Status::Pending);
+        if (run) {
+            if (run->version_count)
+                receipt.receipt.version = version_in_run(run->versions, run->version_count, run->seq, seq);
+            receipt.receipt.stored_error = run->error;
+        }
         if (!operation.id && operation.action == Action::Create) {
             generated = generated_resource_id(bulk_id, static_cast<uint32_t>(seq));
-            receipt.id = generated;
+            receipt.receipt.id = generated;
         }
         return visit(receipt);
     };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/json_view.hpp"
+#include "core/receipt.hpp"
 #include "pg/bridge/postgres.hpp"
 
 namespace pg_bulk::pg {
@@ -33,12 +34,8 @@ struct ReceiptRun {
 // The receipt of one operation.
 struct OperationReceipt {
     int32 seq;
-    std::string_view action;
-    std::optional<std::string_view> type;
-    std::optional<std::string_view> id;  // for a CREATE without id: the id it gets
-    std::string_view status;
-    const ReceiptRun *run;               // nullptr for an unfinished operation
-    int32 version;                       // written (DELETE: removed) by a success; 0 when none is known
+    Receipt receipt;       // without completed_at: the reader renders run->completed_at as it needs
+    const ReceiptRun *run;  // nullptr for an unfinished operation
 };
 
 // Which receipts a walk visits.

@@ -2,9 +2,8 @@
 // staging tables").
 #include "pg/store/staged_batch.hpp"
 
-#include "core/json_text.hpp"
-#include "core/request.hpp"
-#include "pg/bridge/jsonb_view.hpp"
+#include "core/receipt.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/store/staged_rows.hpp"
@@ -16,40 +15,6 @@ extern "C" {
 
 namespace pg_bulk::pg {
 
-namespace {
-
-constexpr size_t max_reported = 1000;  // failures / warnings listed (all are counted)
-
-void add_listed(std::string &list, int64 &count, const std::string &item)
-{
-    if (static_cast<size_t>(count) < max_reported) {
-        if (list.size() > 1)
-            list += ", ";
-        list += item;
-    }
-    ++count;
-}
-
-// How a report names a staged row: by its content, {"row": <position in the order the load read the
-// staging table, from 1>, "action", "type", "id"} (null when the row has none as text). Not by its
-// address: the load deletes the row.
-std::string row_members(int64 position, const OperationSummary &row)
-{
-    std::string out = "\"row\": " + std::to_string(position);
-    auto member = [&](const char *name, const std::optional<std::string_view> &value) {
-        out += std::string(", \"") + name + "\": ";
-        if (value)
-            append_json_string(out, *value);
-        else
-            out += "null";
-    };
-    member("action", row.action ? std::optional<std::string_view>(action_name(*row.action)) : std::nullopt);
-    member("type", row.type);
-    member("id", row.id);
-    return out;
-}
-
-} // namespace
 
 std::vector<bool> check_staging_shape(Oid source, const std::string &source_name, Target target)
 {
@@ -101,23 +66,16 @@ void sort_staged_rows(const JsonNode &operations, uint64 count, const OperationV
         auto error = validator.validate(operation, [&] { return "row " + std::to_string(position); });
         OperationSummary summary = summarize_operation(operation);
         if (error) {
-            std::string error_json;
-            append_error_json(error_json, *error);
-            add_listed(report.failures, report.failure_count,
-                       "{" + row_members(position, summary) + ", \"error\": " + error_json + "}");
             sorted.reject_rows.add_text(std::to_string(position));
             sorted.reject_operations.add_jsonb(jsonb_copy(operation));
-            sorted.reject_errors.add_jsonb(pg_call([&] {
-                return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(error_json.c_str())));
-            }));
+            sorted.reject_errors.add_jsonb(jsonb_of([&](JsonBuilder &out) { write_error(out, *error); }));
+            report.add_failure(position, summary, std::move(*error));
             continue;
         }
         if (summary.id && summary.type && !seen.insert(*summary.type, *summary.id)) {
-            std::string item = "{" + row_members(position, summary) + ", \"message\": ";
-            append_json_string(item, "row " + std::to_string(position) + ": " + std::string(*summary.type) + " id '" +
-                                         std::string(*summary.id) + "' was already staged earlier in this load");
-            item += "}";
-            add_listed(report.warnings, report.warning_count, item);
+            report.add_warning(position, summary,
+                               "row " + std::to_string(position) + ": " + std::string(*summary.type) + " id '" +
+                                   std::string(*summary.id) + "' was already staged earlier in this load");
         }
         sorted.valid.push_back(operation);
     }

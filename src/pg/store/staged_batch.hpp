@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/json_view.hpp"
+#include "core/load_report.hpp"
 #include "core/operation.hpp"
 #include "core/seen_ids.hpp"
 #include "core/task_status.hpp"
@@ -20,14 +21,6 @@ namespace pg_bulk::pg {
 // which is unique only within one table) and has the columns of `target`; returns which optional ones
 // exist. SQL errors 0A000, 42703, 42804 otherwise.
 std::vector<bool> check_staging_shape(Oid source, const std::string &source_name, Target target);
-
-// What a load reports: counts, and the first 1000 failures and warnings as JSON array texts without
-// their closing bracket. A batch of a streamed load starts from the counts stored so far and lists
-// only its own new entries.
-struct LoadReport {
-    int64 records = 0, failure_count = 0, warning_count = 0;
-    std::string failures = "[", warnings = "[";
-};
 
 // The rows of one batch, sorted: valid operations in staging order, rejects as arrays for one INSERT.
 struct SortedRows {

@@ -1,9 +1,12 @@
-// Staged rows turned into operations without SQL expressions: one pushJsonbValue pass per fetch
-// builds the whole array (a jsonb_build_object chain per row cost more than validating it).
+// Staged rows turned into operations without SQL expressions: one builder pass per fetch writes the
+// whole array (a jsonb_build_object chain per row cost more than validating it).
 #include "pg/store/staged_rows.hpp"
 
 #include <cstring>
+#include <optional>
+#include <string_view>
 
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 
 extern "C" {
@@ -41,136 +44,120 @@ std::string staged_select_list(Target target, const std::vector<bool> &present)
 
 namespace {
 
-// Everything below runs inside one pg_call: PostgreSQL calls only, no C++ object with a destructor.
-
 struct Row {
     HeapTuple tuple;
     TupleDesc descriptor;
 
-    Datum value(int column, bool &null) const { return SPI_getbinval(tuple, descriptor, column, &null); }
+    // The value of a text column (nullopt when NULL); the row's memory holds it.
+    std::optional<std::string_view> text_value(int column) const
+    {
+        bool null = false;
+        Datum datum = pg_call([&] { return SPI_getbinval(tuple, descriptor, column, &null); });
+        if (null)
+            return std::nullopt;
+        ::text *string = pg_call([&] { return DatumGetTextPP(datum); });
+        return std::string_view(VARDATA_ANY(string), VARSIZE_ANY_EXHDR(string));
+    }
+
+    // The value of a jsonb column (nullopt when NULL), read in place.
+    std::optional<JsonNode> jsonb_value(int column, const JsonbReader &reader) const
+    {
+        bool null = false;
+        Datum datum = pg_call([&] { return SPI_getbinval(tuple, descriptor, column, &null); });
+        if (null)
+            return std::nullopt;
+        return reader.root(pg_call([&] { return DatumGetJsonbP(datum); }));
+    }
 };
 
-void push_key(JsonbParseState **state, const char *key)
-{
-    JsonbValue value;
-    value.type = jbvString;
-    value.val.string.val = const_cast<char *>(key);
-    value.val.string.len = static_cast<int>(strlen(key));
-    pushJsonbValue(state, WJB_KEY, &value);
-}
-
 // A text column as a string value (null when NULL).
-void push_text(JsonbParseState **state, const Row &row, int column)
+void write_text(JsonBuilder &out, const Row &row, int column)
 {
-    bool null = false;
-    Datum datum = row.value(column, null);
-    JsonbValue value;
-    if (null) {
-        value.type = jbvNull;
-    } else {
-        text *string = DatumGetTextPP(datum);
-        value.type = jbvString;
-        value.val.string.val = VARDATA_ANY(string);
-        value.val.string.len = static_cast<int>(VARSIZE_ANY_EXHDR(string));
-    }
-    pushJsonbValue(state, WJB_VALUE, &value);
+    if (auto value = row.text_value(column))
+        out.string(*value);
+    else
+        out.null();
 }
 
 // "key": <text column>, unless the column is NULL.
-void push_text_member(JsonbParseState **state, const char *key, const Row &row, int column)
+void text_member(JsonBuilder &out, std::string_view key, const Row &row, int column)
 {
-    bool null = false;
-    row.value(column, null);
-    if (null)
-        return;
-    push_key(state, key);
-    push_text(state, row, column);
+    if (auto value = row.text_value(column))
+        out.member(key, *value);
 }
 
 // "key": <jsonb column>, unless the column is NULL.
-void push_jsonb_member(JsonbParseState **state, const char *key, const Row &row, int column)
+void jsonb_member(JsonBuilder &out, std::string_view key, const Row &row, int column, const JsonbReader &reader)
 {
-    bool null = false;
-    Datum datum = row.value(column, null);
-    if (null)
-        return;
-    Jsonb *document = DatumGetJsonbP(datum);
-    JsonbValue value;
-    if (JB_ROOT_IS_SCALAR(document)) {
-        JsonbExtractScalar(&document->root, &value);
-    } else {
-        value.type = jbvBinary;
-        value.val.binary.data = &document->root;
-        value.val.binary.len = static_cast<int>(VARSIZE(document) - VARHDRSZ);
+    if (auto value = row.jsonb_value(column, reader)) {
+        out.key(key);
+        out.copy(*value);
     }
-    push_key(state, key);
-    pushJsonbValue(state, WJB_VALUE, &value);
 }
 
 // {"type": <type column>, "id": <id column>}, both present (null when NULL).
-void push_endpoint(JsonbParseState **state, const char *key, const Row &row, int type_column, int id_column)
+void endpoint_member(JsonBuilder &out, std::string_view key, const Row &row, int type_column, int id_column)
 {
-    push_key(state, key);
-    pushJsonbValue(state, WJB_BEGIN_OBJECT, nullptr);
-    push_key(state, "type");
-    push_text(state, row, type_column);
-    push_key(state, "id");
-    push_text(state, row, id_column);
-    pushJsonbValue(state, WJB_END_OBJECT, nullptr);
+    out.key(key);
+    out.begin_object();
+    out.key("type");
+    write_text(out, row, type_column);
+    out.key("id");
+    write_text(out, row, id_column);
+    out.end_object();
 }
 
-// The payload key of a known action ("CREATE" -> "create"), or nullptr.
-const char *payload_key(const Row &row, bool &is_delete)
+// The payload key of a known action ("CREATE" -> "create"), or nullopt.
+std::optional<std::string_view> payload_key(const Row &row, bool &is_delete)
 {
-    bool null = false;
-    Datum datum = row.value(2, null);
-    if (null)
-        return nullptr;
-    text *action = DatumGetTextPP(datum);
-    size_t length = VARSIZE_ANY_EXHDR(action);
-    const char *name = VARDATA_ANY(action);
-    auto is = [&](const char *candidate) { return length == strlen(candidate) && memcmp(name, candidate, length) == 0; };
-    is_delete = is("DELETE");
-    return is("CREATE") ? "create" : is("UPSERT") ? "upsert" : is_delete ? "delete" : nullptr;
+    std::optional<std::string_view> action = row.text_value(2);
+    is_delete = action == "DELETE";
+    if (action == "CREATE")
+        return "create";
+    if (action == "UPSERT")
+        return "upsert";
+    if (is_delete)
+        return "delete";
+    return std::nullopt;
 }
 
-void push_operation(JsonbParseState **state, const Row &row, Target target)
+void write_operation(JsonBuilder &out, const Row &row, Target target, const JsonbReader &reader)
 {
-    pushJsonbValue(state, WJB_BEGIN_OBJECT, nullptr);
-    push_key(state, "action");
-    push_text(state, row, 2);
+    out.begin_object();
+    out.key("action");
+    write_text(out, row, 2);
     bool is_delete = false;
-    if (const char *key = payload_key(row, is_delete)) {
-        push_key(state, key);
-        pushJsonbValue(state, WJB_BEGIN_OBJECT, nullptr);
-        push_key(state, "type");
-        push_text(state, row, 3);
-        push_text_member(state, "id", row, 4);
+    if (auto key = payload_key(row, is_delete)) {
+        out.key(*key);
+        out.begin_object();
+        out.key("type");
+        write_text(out, row, 3);
+        text_member(out, "id", row, 4);
         if (!is_delete && target == Target::Resources) {
-            push_jsonb_member(state, "data", row, 5);
-            push_jsonb_member(state, "contained", row, 6);
-            push_jsonb_member(state, "meta", row, 7);
+            jsonb_member(out, "data", row, 5, reader);
+            jsonb_member(out, "contained", row, 6, reader);
+            jsonb_member(out, "meta", row, 7, reader);
         } else if (!is_delete) {
-            push_endpoint(state, "from", row, 5, 6);
-            push_endpoint(state, "to", row, 7, 8);
-            push_jsonb_member(state, "data", row, 9);
-            push_jsonb_member(state, "meta", row, 10);
+            endpoint_member(out, "from", row, 5, 6);
+            endpoint_member(out, "to", row, 7, 8);
+            jsonb_member(out, "data", row, 9, reader);
+            jsonb_member(out, "meta", row, 10, reader);
         }
-        pushJsonbValue(state, WJB_END_OBJECT, nullptr);
+        out.end_object();
     }
-    pushJsonbValue(state, WJB_END_OBJECT, nullptr);
+    out.end_object();
 }
 
 } // namespace
 
 Jsonb *staged_operations(SPITupleTable *rows, uint64 count, Target target)
 {
-    return pg_call([&] {
-        JsonbParseState *state = nullptr;
-        pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+    JsonbReader reader;
+    return jsonb_of([&](JsonBuilder &out) {
+        out.begin_array();
         for (uint64 i = 0; i < count; ++i)
-            push_operation(&state, Row{rows->vals[i], rows->tupdesc}, target);
-        return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, nullptr));
+            write_operation(out, Row{rows->vals[i], rows->tupdesc}, target, reader);
+        out.end_array();
     });
 }
 

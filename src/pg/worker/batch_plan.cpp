@@ -3,7 +3,8 @@
 
 #include "core/apply_errors.hpp"
 #include "core/receipt_runs.hpp"
-#include "core/request.hpp"
+#include "core/receipt.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/bridge/sql_arrays.hpp"
@@ -63,11 +64,7 @@ void insert_receipt_runs(std::string_view bulk_id, const std::vector<ReceiptRun>
             errors.add_null();
             continue;
         }
-        std::string text;
-        append_error_json(text, *run.error);
-        errors.add_jsonb(pg_call([&] {
-            return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str())));
-        }));
+        errors.add_jsonb(jsonb_of([&](JsonBuilder &out) { write_error(out, *run.error); }));
     }
     spi_execute_generic(installed_schema.versions
                             ? INSERT_RECEIPTS_SQL(", versions",

@@ -8,6 +8,7 @@
 
 #include "core/seen_ids.hpp"
 #include "pg/bridge/identity.hpp"
+#include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 #include "pg/bridge/spi.hpp"
 #include "pg/store/load_store.hpp"
