@@ -56,7 +56,7 @@ std::string filter_key(const std::optional<std::vector<std::string>> &kinds)
 
 struct Original {
     std::string bulk_id;
-    std::string status;
+    Status status;
     Target target;
     Oid submitted_by;
 };
@@ -69,7 +69,8 @@ Original visible_task(const std::string &bulk_id)
                                  {text_arg(bulk_id)});
     if (rows.count() == 0)
         throw unknown_task(bulk_id);
-    return {bulk_id, rows.text(0, 1), target_from_name(rows.text(0, 2)).value(), rows.oid(0, 3)};
+    return {bulk_id, status_from_name(rows.text(0, 1)).value(), target_from_name(rows.text(0, 2)).value(),
+            rows.oid(0, 3)};
 }
 
 // The request of the retry: the original's operations whose receipts match the filter, in order; a
@@ -97,7 +98,7 @@ SpiResult retried_request(const Original &original, const std::optional<std::vec
         "   OR ((r.status OPERATOR(pg_catalog.=) 'CANCELLED' "
         "        OR (r.status IS NULL AND $2 OPERATOR(pg_catalog.=) 'CANCELLED')) "
         "       AND ($3::pg_catalog.text[] IS NULL OR 'CANCELLED' OPERATOR(pg_catalog.=) ANY ($3)))",
-        {text_arg(original.bulk_id), text_arg(original.status),
+        {text_arg(original.bulk_id), text_arg(status_name(original.status)),
          kinds ? filter.argument() : SpiArg{TEXTARRAYOID, Datum(0), true}});
 }
 
@@ -134,7 +135,7 @@ void retry(JsonbBuilder &answer, const std::string &bulk_id, const std::optional
         throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE,
                        "bulk task " + quote_excerpt(bulk_id) + " was submitted by a superuser: only a superuser may "
                        "retry it");
-    if (original.status == "PENDING")
+    if (original.status == Status::Pending)
         throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                        "bulk task " + quote_excerpt(bulk_id) + " has not ended: retry it once it has",
                        "Wait for it with bulk.wait, or cancel it with bulk.cancel.");
@@ -148,7 +149,7 @@ void retry(JsonbBuilder &answer, const std::string &bulk_id, const std::optional
             return;
         }
         SpiResult request = retried_request(original, kinds);
-        int64 count = std::stoll(request.text(0, 2));
+        int64 count = request.int8(0, 2);
         if (count == 0)
             throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                            "bulk task " + quote_excerpt(bulk_id) + " has no " +

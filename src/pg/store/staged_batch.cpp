@@ -44,7 +44,7 @@ std::vector<bool> check_staging_shape(Oid source, const std::string &source_name
             present.push_back(false);
             continue;
         }
-        Oid type = static_cast<Oid>(std::stoul(rows.text(0, 2)));
+        Oid type = rows.oid(0, 2);
         bool fits = column.kind == ColumnKind::Text ? (type == TEXTOID || type == VARCHAROID)
                                                     : (type == JSONBOID || type == JSONOID);
         if (!fits)

@@ -517,10 +517,10 @@ std::vector<ClaimedTask *> lock_group(std::vector<ClaimedTask> &group)
         while (group[member].bulk_id != rows.text(row, 1))
             ++member;
         ClaimedTask &task = group[member];
-        if (rows.text(row, 2) != "PENDING")
+        if (status_from_name(rows.text(row, 2)) != Status::Pending)
             continue;
-        task.next = std::stoi(rows.text(row, 3));
-        (rows.text(row, 4) == "t" ? paused : live).push_back(&task);
+        task.next = rows.int4(row, 3);
+        (rows.boolean(row, 4) ? paused : live).push_back(&task);
     }
     leave_tasks(paused, "paused (bulk.pause)");
     return live;
