@@ -14,6 +14,8 @@
 #              bulk.receipts(id) WHERE status = 'FAILURE' (the one-task function, now the same C code, which
 #              walks every operation) and the same over the SQL reading bulk.receipts(id) used before (bench.sql_receipts)
 #   all        bulk.receipts(ARRAY[id], NULL, ...) 10000 rows a page; bulk.receipts(id); the SQL reading of before
+#   document   bulk.task(id): the whole document with every receipt (written in jsonb's binary form); baseline:
+#              the same document built in SQL, jsonb_agg over bulk.receipts(id)
 # Every row is produced in the server and counted there (none is sent to the client). Before the rounds it
 # asserts that the contenders return the same failures. Stops and removes the cluster on exit. See bench/README.md.
 #
@@ -81,6 +83,8 @@ CONTENDERS=(
     "all|bulk.receipts(ids), 10000 a page|SELECT * FROM bench.paged('$bulk_id', NULL, 10000)"
     "all|bulk.receipts(id), one call|SELECT * FROM bench.timed(\$\$SELECT * FROM bulk.receipts('$bulk_id')\$\$)"
     "all|baseline: the SQL reading of before|SELECT * FROM bench.timed(\$\$SELECT * FROM bench.sql_receipts('$bulk_id')\$\$)"
+    "document|bulk.task(id)|SELECT * FROM bench.timed(\$\$SELECT 1 WHERE pg_catalog.jsonb_array_length(bulk.task('$bulk_id') -> 'receipts') = $N\$\$)"
+    "document|baseline: jsonb_agg over bulk.receipts(id)|SELECT * FROM bench.timed(\$\$SELECT 1 FROM (SELECT jsonb_build_object('bulkId', '$bulk_id', 'status', 'SUCCESS', 'receipts', jsonb_agg(jsonb_strip_nulls(to_jsonb(r)) ORDER BY r.seq)) AS d FROM bulk.receipts('$bulk_id') r) x WHERE jsonb_array_length(x.d -> 'receipts') = $N\$\$)"
 )
 TIMES="$BENCH_DIR/times"
 : >"$TIMES"
@@ -91,6 +95,7 @@ for ((run = 1; run <= RUNS; run++)); do
         read -r rows ms < <(as_app "$query")
         expected=$N
         [ "$group" = failures ] && expected=$failures
+        [ "$group" = document ] && expected=1
         [ "$rows" = "$expected" ] || die "$label: $rows rows, expected $expected"
         echo "$i $ms" >>"$TIMES"
     done
@@ -107,7 +112,8 @@ END {
     for (i = 0; i < count; i++) {
         if (group[i] != shown) {
             shown = group[i]
-            printf "%s (%d rows)\n", shown == "failures" ? "the failures" : "every receipt", shown == "failures" ? failures : n
+            printf "%s (%d %s)\n", shown == "failures" ? "the failures" : shown == "all" ? "every receipt" : "one document of every receipt",
+                shown == "failures" ? failures : n, shown == "document" ? "receipts" : "rows"
             first = i
         }
         rows = group[i] == "failures" ? failures : n

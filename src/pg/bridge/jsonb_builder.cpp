@@ -99,18 +99,26 @@ void JsonbBuilder::lay_out(const Container &container, uint32 flags, std::string
         return std::string_view(container.keys).substr(child.key_start, child.key_end - child.key_start);
     };
     // Members in jsonb's key order; of a key written twice, the last value.
-    std::vector<uint32> order(children.size());
+    std::vector<uint32> &order = order_;
+    order.resize(children.size());
     std::iota(order.begin(), order.end(), 0);
     if (container.object) {
-        std::stable_sort(order.begin(), order.end(), [&](uint32 a, uint32 b) {
+        auto before = [&](uint32 a, uint32 b) {
             std::string_view x = key_of(children[a]), y = key_of(children[b]);
             return x.size() != y.size() ? x.size() < y.size() : x < y;
-        });
-        std::vector<uint32> distinct;
+        };
+        if (order.size() <= 16) {  // the usual small object: an insertion sort, stable, allocates nothing
+            for (size_t i = 1; i < order.size(); ++i)
+                for (size_t j = i; j > 0 && before(order[j], order[j - 1]); --j)
+                    std::swap(order[j], order[j - 1]);
+        } else {
+            std::stable_sort(order.begin(), order.end(), before);
+        }
+        distinct_.clear();
         for (size_t i = 0; i < order.size(); ++i)
             if (i + 1 == order.size() || key_of(children[order[i]]) != key_of(children[order[i + 1]]))
-                distinct.push_back(order[i]);
-        order.swap(distinct);
+                distinct_.push_back(order[i]);
+        order.swap(distinct_);
     }
     uint32 count = static_cast<uint32>(order.size());
     uint32 entry_count = container.object ? 2 * count : count;
@@ -120,7 +128,8 @@ void JsonbBuilder::lay_out(const Container &container, uint32 flags, std::string
     size_t entries_at = out.size();
     out.append(sizeof(JEntry) * entry_count, '\0');
     size_t data_start = out.size();
-    std::vector<JEntry> entries(entry_count);
+    std::vector<JEntry> &entries = entries_;
+    entries.assign(entry_count, 0);
     auto place = [&](uint32 index, uint32 type, std::string_view bytes) {
         size_t start = out.size() - data_start;
         if (aligned_type(type))

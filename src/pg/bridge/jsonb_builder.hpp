@@ -56,13 +56,16 @@ private:
     void add(uint32 type, std::string_view bytes, std::string_view key);
     void add(uint32 type, std::string_view bytes) { add(type, bytes, key_); }
     // Lays `container` out at the end of `out` (padding is relative to where it starts).
-    static void lay_out(const Container &container, uint32 flags, std::string &out);
+    void lay_out(const Container &container, uint32 flags, std::string &out);
 
     std::vector<Container> containers_;  // containers_[0..depth_) are open; deeper ones are kept for reuse
     size_t depth_ = 0;
     std::string key_;
     Container root_;  // holds the finished root value as its one child
     std::optional<JsonNode> copied_root_;
+    // lay_out's scratch, kept between containers (a document of a million receipts lays out a million).
+    std::vector<uint32> order_, distinct_;
+    std::vector<JEntry> entries_;
     JsonbReader reader_;
 };
 
