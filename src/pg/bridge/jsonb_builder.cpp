@@ -46,50 +46,49 @@ JsonbBuilder::Container &JsonbBuilder::open_container(bool object)
     return container;
 }
 
-void JsonbBuilder::close_container(bool object)
+JsonbBuilder::Container &JsonbBuilder::current()
 {
-    if (depth_ == 0 || containers_[depth_ - 1].object != object)
-        throw SqlError(ERRCODE_INTERNAL_ERROR, "pg_bulk: a jsonb container was closed that is not open");
-    const Container &done = containers_[--depth_];
-    std::string &out = depth_ == 0 ? root_.data : containers_[depth_ - 1].data;
-    if (depth_ == 0) {
-        root_.data.clear();
-        root_.children.clear();
-        copied_root_.reset();
-    }
-    size_t start = out.size();
-    lay_out(done, 0, out);
-    Child child{JENTRY_ISCONTAINER, start, out.size()};
-    if (depth_ == 0) {
-        root_.children.push_back(child);
-        return;
-    }
-    Container &parent = containers_[depth_ - 1];
-    if (parent.object) {
-        child.key_start = parent.keys.size();
-        parent.keys += done.key;
-        child.key_end = parent.keys.size();
-    }
-    parent.children.push_back(child);
+    if (depth_ > 0)
+        return containers_[depth_ - 1];
+    clear_root();
+    return root_;
 }
 
-void JsonbBuilder::add(uint32 type, std::string_view bytes, std::string_view key)
+void JsonbBuilder::clear_root()
 {
-    Container &container = depth_ == 0 ? root_ : containers_[depth_ - 1];
-    if (depth_ == 0) {
-        root_.data.clear();
-        root_.children.clear();
-        copied_root_.reset();
-    }
-    Child child{type, container.data.size(), 0};
-    container.data.append(bytes);
-    child.end = container.data.size();
-    if (depth_ > 0 && container.object) {
+    root_.data.clear();
+    root_.children.clear();
+    copied_root_.reset();
+}
+
+void JsonbBuilder::record(Container &container, uint32 type, size_t start, std::string_view key)
+{
+    Child child{type, start, container.data.size()};
+    if (container.object) {
         child.key_start = container.keys.size();
         container.keys.append(key);
         child.key_end = container.keys.size();
     }
     container.children.push_back(child);
+}
+
+void JsonbBuilder::close_container(bool object)
+{
+    if (depth_ == 0 || containers_[depth_ - 1].object != object)
+        throw SqlError(ERRCODE_INTERNAL_ERROR, "pg_bulk: a jsonb container was closed that is not open");
+    const Container &done = containers_[--depth_];
+    Container &parent = current();
+    size_t start = parent.data.size();
+    lay_out(done, 0, parent.data);
+    record(parent, JENTRY_ISCONTAINER, start, done.key);
+}
+
+void JsonbBuilder::add(uint32 type, std::string_view bytes, std::string_view key)
+{
+    Container &container = current();
+    size_t start = container.data.size();
+    container.data.append(bytes);
+    record(container, type, start, key);
 }
 
 void JsonbBuilder::lay_out(const Container &container, uint32 flags, std::string &out)
@@ -216,8 +215,7 @@ void JsonbBuilder::copy(const JsonNode &value)
     case JsonKind::Array:
     case JsonKind::Object:
         if (depth_ == 0) {  // the whole document: nothing to lay out
-            root_.data.clear();
-            root_.children.clear();
+            current();
             copied_root_ = value;
             return;
         }
@@ -237,7 +235,6 @@ Jsonb *JsonbBuilder::finish_jsonb()
     } else if (root_.children[0].type == JENTRY_ISCONTAINER) {
         bytes = root_.data;
     } else {  // a scalar document is stored as a one-element array flagged scalar
-        root_.object = false;
         lay_out(root_, JB_FSCALAR, scalar_root);
         bytes = scalar_root;
     }
@@ -246,9 +243,7 @@ Jsonb *JsonbBuilder::finish_jsonb()
     char *buffer = static_cast<char *>(pg_call([&] { return palloc(size); }));
     SET_VARSIZE(buffer, size);
     memcpy(buffer + VARHDRSZ, bytes.data(), bytes.size());
-    root_.data.clear();
-    root_.children.clear();
-    copied_root_.reset();
+    clear_root();
     return reinterpret_cast<Jsonb *>(buffer);
 }
 

@@ -51,8 +51,14 @@ private:
 
     Container &open_container(bool object);
     void close_container(bool object);
-    // Appends a value of `type` whose bytes are `bytes` to the innermost open container (or the root).
-    // `key` names it in an object.
+    // The container a value written now goes into: the innermost open one, or the root (which holds one
+    // value: writing another replaces it).
+    Container &current();
+    void clear_root();
+    // Records the value just appended to container.data from `start` on (`key` names it in an object).
+    static void record(Container &container, uint32 type, size_t start, std::string_view key);
+    // Appends a value of `type` whose bytes are `bytes` to the current container; `key` names it in an
+    // object.
     void add(uint32 type, std::string_view bytes, std::string_view key);
     void add(uint32 type, std::string_view bytes) { add(type, bytes, key_); }
     // Lays `container` out at the end of `out` (padding is relative to where it starts).
@@ -61,7 +67,7 @@ private:
     std::vector<Container> containers_;  // containers_[0..depth_) are open; deeper ones are kept for reuse
     size_t depth_ = 0;
     std::string key_;
-    Container root_;  // holds the finished root value as its one child
+    Container root_;  // an array-like holder of the finished root value, its one child
     std::optional<JsonNode> copied_root_;
     // lay_out's scratch, kept between containers (a document of a million receipts lays out a million).
     std::vector<uint32> order_, distinct_;
