@@ -10,16 +10,29 @@ CREATE SCHEMA bench;
 RESET client_min_messages;
 DO $$ BEGIN PERFORM bulk.define_profile('item', '{"properties": {"name": {"type": "symbol", "rules": {"required": true}}}}'); END $$;
 
--- Baseline: the receipts as bulk.receipts(bulk_id) read them before it moved to C: bulk._receipt_rows, the SQL
--- reading of the chunks and receipt runs (jsonb_array_elements of each chunk, generate_series over each run), with
--- the error's fields; what a user's `bulk.receipts(id) WHERE status = 'FAILURE'` ran.
+-- Baseline: the receipts as bulk.receipts(bulk_id) read them before it moved to C: the SQL reading of the chunks
+-- and receipt runs (jsonb_array_elements of each chunk, generate_series over each run) that pg_bulk 0.2 had as
+-- bulk._receipt_rows (dropped in 0.3, so kept here), with the error's fields; what a user's
+-- `bulk.receipts(id) WHERE status = 'FAILURE'` ran.
 CREATE FUNCTION bench.sql_receipts(task_id text)
 RETURNS TABLE (seq integer, action text, type text, id text, status text,
                error_code integer, error_type text, error_message text, completed_at timestamptz)
 LANGUAGE sql STABLE AS $$
-    SELECT r.seq, r.action, r.type, r.id, r.status, (r.error ->> 'code')::integer, r.error ->> 'type',
-           r.error ->> 'message', r.completed_at
-      FROM bulk._receipt_rows(task_id, (SELECT t.status FROM bulk.tasks t WHERE t.bulk_id = task_id)) r
+    SELECT o.seq, o.action, o.payload ->> 'type',
+           coalesce(o.payload ->> 'id', CASE WHEN o.action = 'CREATE' THEN bulk._generated_id(task_id, o.seq) END),
+           coalesce(r.status, CASE WHEN t.status = 'CANCELLED' THEN 'CANCELLED' ELSE 'PENDING' END),
+           (r.error ->> 'code')::integer, r.error ->> 'type', r.error ->> 'message', r.completed_at
+      FROM (SELECT (c.first_operation + e.position::integer - 1) AS seq, e.op ->> 'action' AS action,
+                   e.op -> lower(e.op ->> 'action') AS payload
+              FROM bulk.task_operations c,
+                   LATERAL jsonb_array_elements(c.operations) WITH ORDINALITY AS e(op, position)
+             WHERE c.bulk_id = task_id) AS o
+      CROSS JOIN (SELECT t.status FROM bulk.tasks t WHERE t.bulk_id = task_id) AS t
+      LEFT JOIN (SELECT g.seq, r.status, r.error, r.completed_at
+                   FROM bulk.operation_results r, LATERAL generate_series(r.seq, r.last_seq) AS g(seq)
+                  WHERE r.bulk_id = task_id) AS r
+             ON r.seq = o.seq
+     ORDER BY o.seq
 $$;
 
 -- Reads every receipt of task `id` with a status in `statuses` (NULL: all) with bulk.receipts(bulk_ids, ...),
