@@ -5,6 +5,10 @@
 
 #include "pg/bridge/pg_call.hpp"
 
+extern "C" {
+#include "utils/guc.h"
+}
+
 namespace pg_bulk::pg {
 
 SpiArg text_arg(std::string_view value)
@@ -142,6 +146,24 @@ SpiResult spi_execute_generic(const char *sql, std::initializer_list<SpiArg> arg
 SpiResult spi_query_generic(const char *sql, std::initializer_list<SpiArg> args)
 {
     return execute_kept_plan(sql, args, CURSOR_OPT_GENERIC_PLAN, true);
+}
+
+SpiResult spi_query_in_index_order(const char *sql, std::initializer_list<SpiArg> args)
+{
+    int level = pg_call([] {
+        int nest_level = NewGUCNestLevel();
+        for (const char *name : {"enable_seqscan", "enable_bitmapscan", "enable_sort"})
+            (void)set_config_option(name, "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+        return nest_level;
+    });
+    try {
+        SpiResult result = spi_query_generic(sql, args);
+        pg_call([&] { AtEOXact_GUC(false, level); });
+        return result;
+    } catch (...) {
+        pg_call([&] { AtEOXact_GUC(false, level); });
+        throw;
+    }
 }
 
 Datum SpiResult::binary(uint64 row, int column, bool &null) const

@@ -63,6 +63,11 @@ SpiResult spi_execute_generic(const char *sql, std::initializer_list<SpiArg> arg
 // A read-only query planned once, run in the caller's snapshot (for STABLE functions): a lookup by
 // primary key, whose plan cannot depend on table sizes.
 SpiResult spi_query_generic(const char *sql, std::initializer_list<SpiArg> args);
+// spi_query_generic for a LIMIT read along an index's order (the next rows by primary key): planned with
+// sequential scans, bitmap scans and sorts switched off, so that the plan is the index's order whatever the
+// table's statistics say. A table never analyzed is estimated at a few rows, for which a bitmap scan of
+// every remaining row and a sort look cheapest: each read would cost what is left of the table.
+SpiResult spi_query_in_index_order(const char *sql, std::initializer_list<SpiArg> args);
 
 void spi_connect();
 void spi_finish();

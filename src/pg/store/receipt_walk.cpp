@@ -29,10 +29,12 @@ constexpr const char *first_run_sql =
     "WHERE p.bulk_id OPERATOR(pg_catalog.=) $1 AND p.seq OPERATOR(pg_catalog.<=) $2";
 
 // The next batch of runs from seq $3 on, optionally only those of the listed statuses ($4), reaching
-// `from_seq` ($2). A batch query by key rather than one cursor: with LIMIT, the plan is the primary key's
-// order whatever the table's statistics say, where a cursor over the rest of a large task may be planned as a
-// sort of all of it. The lower bound is a plain parameter, so that it stays an index condition under row
-// level security (which keeps conditions holding a subquery above its own).
+// `from_seq` ($2). A batch query by key rather than one cursor (a cursor over the rest of a large task may be
+// planned as a sort of all of it), planned in the primary key's order whatever the table's statistics say
+// (spi_query_in_index_order: on a table never analyzed, a bitmap scan and a sort of every remaining run of
+// the task looked cheapest, and each batch cost what was left of the task). The lower bound is a plain
+// parameter, so that it stays an index condition under row level security (which keeps conditions holding a
+// subquery above its own).
 // A database whose extension is still at 0.2 stores no versions.
 #define RUNS_SQL(versions)                                                                                         \
     "SELECT r.seq, r.last_seq, r.status, r.error, r.completed_at, " versions " "                                  \
@@ -55,7 +57,7 @@ public:
         : reader_(reader), context_(context), bulk_id_(text_arg(bulk_id)), from_seq_(from_seq), statuses_(statuses),
           runs_sql_(read_installed_schema().versions ? RUNS_SQL("r.versions") : RUNS_SQL("NULL::pg_catalog.int4[]"))
     {
-        SpiResult first = spi_query_generic(first_run_sql, {bulk_id_, int4_arg(from_seq)});
+        SpiResult first = spi_query_in_index_order(first_run_sql, {bulk_id_, int4_arg(from_seq)});
         bool none = false;
         int32 first_seq = DatumGetInt32(first.binary(0, 1, none));
         pg_call([] { SPI_freetuptable(SPI_tuptable); });
@@ -85,7 +87,7 @@ private:
     {
         close();
         pg_call([&] { MemoryContextReset(context_); });
-        SpiResult rows = spi_query_generic(runs_sql_, {bulk_id_, int4_arg(from_seq_), int4_arg(seq), statuses_});
+        SpiResult rows = spi_query_in_index_order(runs_sql_, {bulk_id_, int4_arg(from_seq_), int4_arg(seq), statuses_});
         batch_ = SPI_tuptable;
         count_ = rows.count();
         row_ = 0;
@@ -162,7 +164,7 @@ private:
         check_for_interrupts();
         chunk_.reset();
         pg_call([&] { MemoryContextReset(context_); });
-        SpiResult found = spi_query_generic(chunk_sql, {bulk_id_, int4_arg(seq)});
+        SpiResult found = spi_query_in_index_order(chunk_sql, {bulk_id_, int4_arg(seq)});
         SPITupleTable *table = SPI_tuptable;
         if (found.count() == 1) {
             bool null = false;
