@@ -16,9 +16,9 @@
 
 namespace pg_bulk::pg {
 
-bool ReceiptSelection::wants(std::string_view status) const
+bool ReceiptSelection::wants(Status status) const
 {
-    return !statuses || std::find(statuses->begin(), statuses->end(), status) != statuses->end();
+    return !statuses || std::find(statuses->begin(), statuses->end(), status_name(status)) != statuses->end();
 }
 
 namespace {
@@ -103,7 +103,8 @@ private:
         run_.seq = DatumGetInt32(rows.binary(row_, 1, null));
         run_.last = DatumGetInt32(rows.binary(row_, 2, null));
         const text *status = pg_call([&] { return DatumGetTextPP(rows.binary(row_, 3, null)); });
-        run_.status = std::string_view(VARDATA_ANY(status), VARSIZE_ANY_EXHDR(status));
+        run_.status = status_from_name(std::string_view(VARDATA_ANY(status), VARSIZE_ANY_EXHDR(status)))
+                          .value_or(Status::Pending);
         const Jsonb *error = rows.jsonb(row_, 4);
         run_.error = error ? std::optional<JsonNode>(reader_.root(error)) : std::nullopt;
         run_.completed_at = rows.binary(row_, 5, null);
@@ -200,19 +201,19 @@ SpiArg statuses_argument(const std::optional<std::vector<std::string>> &statuses
 }
 
 // Walks the receipts with the two readers; returns when `visit` says stop or the task ends.
-void walk(RunReader &runs, ChunkReader &chunks, std::string_view bulk_id, std::string_view unfinished,
+void walk(RunReader &runs, ChunkReader &chunks, std::string_view bulk_id, Status unfinished,
           const ReceiptSelection &selection, const std::function<bool(const OperationReceipt &)> &visit)
 {
     bool unfinished_wanted = selection.wants(unfinished);
     std::string generated;
     // Visits operation `seq` with that status; false when the walk is over.
-    auto visit_operation = [&](int32 seq, std::string_view status, const ReceiptRun *run) {
+    auto visit_operation = [&](int32 seq, Status status, const ReceiptRun *run) {
         std::optional<JsonNode> node = chunks.operation(seq);
         if (!node)
             return false;
         OperationSummary operation = summarize_operation(*node);
         OperationReceipt receipt{seq, Receipt{operation.action, operation.type, operation.id}, run};
-        receipt.receipt.status = status_from_name(status).value_or(Status::Pending);
+        receipt.receipt.status = status;
         if (run) {
             if (run->version_count)
                 receipt.receipt.version = version_in_run(run->versions, run->version_count, run->seq, seq);
@@ -251,7 +252,7 @@ void walk(RunReader &runs, ChunkReader &chunks, std::string_view bulk_id, std::s
 void walk_receipts(std::string_view bulk_id, std::string_view task_status, const ReceiptSelection &selection,
                    const std::function<bool(const OperationReceipt &)> &visit)
 {
-    std::string_view unfinished = task_status == "CANCELLED" ? "CANCELLED" : "PENDING";
+    Status unfinished = task_status == "CANCELLED" ? Status::Cancelled : Status::Pending;
     // Every run is read when unfinished operations are wanted (the gaps between runs are theirs);
     // otherwise only the runs of the wanted statuses.
     SpiArg statuses = statuses_argument(selection.wants(unfinished) ? std::nullopt : selection.statuses);

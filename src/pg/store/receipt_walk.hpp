@@ -24,7 +24,7 @@ namespace pg_bulk::pg {
 struct ReceiptRun {
     int32 seq;
     int32 last;
-    std::string_view status;
+    Status status;
     std::optional<JsonNode> error;  // the whole error object
     Datum completed_at;             // timestamptz
     const int32 *versions;          // of a success: one shared by the run, or one per operation
@@ -43,7 +43,7 @@ struct ReceiptSelection {
     std::optional<std::vector<std::string>> statuses;  // nullopt: every status
     int32 from_seq = 0;
 
-    bool wants(std::string_view status) const;
+    bool wants(Status status) const;
 };
 
 // Calls `visit` with each selected receipt of task `bulk_id` (whose status is `task_status`) in operation
