@@ -2,10 +2,10 @@
 // whole array (a jsonb_build_object chain per row cost more than validating it).
 #include "pg/store/staged_rows.hpp"
 
-#include <cstring>
 #include <optional>
 #include <string_view>
 
+#include "core/operation.hpp"
 #include "pg/bridge/jsonb_builder.hpp"
 #include "pg/bridge/pg_call.hpp"
 
@@ -107,37 +107,34 @@ void endpoint_member(JsonBuilder &out, std::string_view key, const Row &row, int
     out.end_object();
 }
 
-// The payload key of a known action ("CREATE" -> "create"), or nullopt.
-std::optional<std::string_view> payload_key(const Row &row, bool &is_delete)
+// The action of a staged row that has a payload: CREATE, UPSERT or DELETE (a staging table has no
+// PATCH columns; any other action is written as it is and refused by validation).
+std::optional<Action> staged_action(const std::optional<std::string_view> &name)
 {
-    std::optional<std::string_view> action = row.text_value(2);
-    is_delete = action == "DELETE";
-    if (action == "CREATE")
-        return "create";
-    if (action == "UPSERT")
-        return "upsert";
-    if (is_delete)
-        return "delete";
-    return std::nullopt;
+    std::optional<Action> action = name ? action_from_name(*name) : std::nullopt;
+    return action == Action::Patch ? std::nullopt : action;
 }
 
 void write_operation(JsonBuilder &out, const Row &row, Target target, const JsonbReader &reader)
 {
+    std::optional<std::string_view> action_text = row.text_value(2);
     out.begin_object();
     out.key("action");
-    write_text(out, row, 2);
-    bool is_delete = false;
-    if (auto key = payload_key(row, is_delete)) {
-        out.key(*key);
+    if (action_text)
+        out.string(*action_text);
+    else
+        out.null();
+    if (std::optional<Action> action = staged_action(action_text)) {
+        out.key(payload_key(*action));
         out.begin_object();
         out.key("type");
         write_text(out, row, 3);
         text_member(out, "id", row, 4);
-        if (!is_delete && target == Target::Resources) {
+        if (*action != Action::Delete && target == Target::Resources) {
             jsonb_member(out, "data", row, 5, reader);
             jsonb_member(out, "contained", row, 6, reader);
             jsonb_member(out, "meta", row, 7, reader);
-        } else if (!is_delete) {
+        } else if (*action != Action::Delete) {
             endpoint_member(out, "from", row, 5, 6);
             endpoint_member(out, "to", row, 7, 8);
             jsonb_member(out, "data", row, 9, reader);
